@@ -1,1 +1,298 @@
+//! # transform: [`RawArticle`] → [`Article`]
+//!
+//! The second boundary of the wirehouse data path. Its principal type is
+//! [`Transformer`], built from a [`ProfileSet`]; [`Transformer::transform`]
+//! turns one framed file (from `wirehouse-extract`) into one normalized
+//! [`Article`] — the record of the record spec — or a [`TransformError`] that
+//! becomes a reject row.
+//!
+//! What it decides, and where:
+//! - the source, from the URL host ([`source`]), and the profile that reads
+//!   the page ([`profile`]: site rules as data, `generic` for the rest);
+//! - the canonical URL and article id ([`url`]);
+//! - every time, in UTC ([`time`]): the feed time from the header, the
+//!   published time from the page in its site's zone, with the spec's DST rules;
+//! - the title, column, lead, body text, copyright line and images ([`text`]).
+//!
+//! Invariants: every field is computed from the file alone (no clock, no
+//! network, no state between files), so the same bytes always give the same
+//! record; a value that cannot be read is null with a note, never a guess;
+//! nothing here panics on input.
 
+pub mod profile;
+pub mod source;
+pub mod text;
+pub mod time;
+pub mod url;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use scraper::Html;
+use wirehouse_extract::RawArticle;
+
+pub use profile::{Profile, ProfileError, ProfileSet};
+pub use time::{FeedTimeError, Note, Precision};
+pub use url::UrlError;
+
+/// One normalized article record: the row of the `articles` dataset.
+///
+/// Field meanings are those of the record spec, section 4.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    /// Stable id from the canonical URL ([`url::article_id`]).
+    pub article_id: String,
+    /// Source key (`rfi`, …, `other`).
+    pub source: String,
+    /// Profile that read the page.
+    pub profile: String,
+    /// Input path relative to its input root.
+    pub source_path: String,
+    /// Hex SHA-256 of the file's bytes.
+    pub content_sha256: String,
+    /// Title: whitespace collapsed, site suffix and column removed.
+    pub title: String,
+    /// Link text as in the file.
+    pub title_raw: String,
+    /// Programme/column named in the title or URL.
+    pub column_name: Option<String>,
+    /// Canonical URL.
+    pub url: String,
+    /// URL as in the file.
+    pub url_raw: String,
+    /// When the feed served the item.
+    pub feed_time_utc: DateTime<Utc>,
+    /// When the site says it published the item.
+    pub published_utc: Option<DateTime<Utc>>,
+    /// The text the published time came from.
+    pub published_raw: Option<String>,
+    /// IANA zone the published time was read in (`UTC` for zoned input).
+    pub published_tz: Option<String>,
+    /// How exact the published time is.
+    pub published_precision: Option<Precision>,
+    /// Why the published time is special or null.
+    pub published_note: Option<Note>,
+    /// `feed_time_utc − published_utc` in whole seconds (truncated toward zero).
+    pub feed_lag_s: Option<i64>,
+    /// Author line, where the source gives one.
+    pub byline: Option<String>,
+    /// Lead paragraph, where the source marks one.
+    pub lead: Option<String>,
+    /// Paragraphs joined by a blank line.
+    pub body_text: String,
+    /// Paragraphs in `body_text`.
+    pub paragraph_count: i32,
+    /// Non-whitespace characters in `body_text`.
+    pub char_count: i32,
+    /// Absolute image URLs in document order.
+    pub image_urls: Vec<String>,
+    /// Copyright line, e.g. `© 2020 AFP`.
+    pub copyright: Option<String>,
+    /// Whether the feed reader's footer was present (and removed).
+    pub has_feed_footer: bool,
+}
+
+/// Why a framed file cannot become a record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransformError {
+    /// The feed-time header is not a usable timestamp.
+    #[error(transparent)]
+    FeedTime(#[from] FeedTimeError),
+    /// The link is not an absolute URL.
+    #[error(transparent)]
+    Url(#[from] UrlError),
+}
+
+impl TransformError {
+    /// The short, stable name written to the rejects' `error_kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TransformError::FeedTime(_) => "timestamp",
+            TransformError::Url(_) => "url",
+        }
+    }
+}
+
+/// Turns framed files into records with a fixed set of profiles.
+///
+/// Shareable across threads: it holds only compiled, immutable profiles.
+#[derive(Debug)]
+pub struct Transformer {
+    profiles: ProfileSet,
+}
+
+impl Transformer {
+    /// A transformer using `profiles`.
+    pub fn new(profiles: ProfileSet) -> Transformer {
+        Transformer { profiles }
+    }
+
+    /// The profiles in use.
+    pub fn profiles(&self) -> &ProfileSet {
+        &self.profiles
+    }
+
+    /// Turns one framed file into its record.
+    pub fn transform(&self, raw: &RawArticle) -> Result<Article, TransformError> {
+        let feed_time_utc = time::feed_time(raw.feed_time_raw())?;
+        let canonical = url::canonical_url(raw.url_raw())?;
+        let profile = self.profiles.for_host(&canonical.host);
+        let source = profile
+            .source
+            .clone()
+            .or_else(|| source::known_source(&canonical.host).map(str::to_string))
+            .unwrap_or_else(|| source::OTHER_SOURCE.to_string());
+
+        let (title, column_name) = clean_title(raw.title_raw(), &canonical.url, profile);
+
+        let (html, has_feed_footer) = text::split_feed_footer(raw.html());
+        let doc = Html::parse_document(html);
+        let published = read_published(&doc, profile);
+        let body = text::read_body(&doc, profile, &canonical.url);
+
+        let body_text = body.paragraphs.join("\n\n");
+        let char_count = body_text.chars().filter(|c| !c.is_whitespace()).count();
+        let feed_lag_s = published
+            .utc
+            .map(|p| (feed_time_utc - p).num_seconds());
+
+        Ok(Article {
+            article_id: url::article_id(&canonical.url),
+            source,
+            profile: profile.name.clone(),
+            source_path: raw.meta.source_path.clone(),
+            content_sha256: raw.meta.content_sha256.clone(),
+            title,
+            title_raw: raw.title_raw().to_string(),
+            column_name,
+            url: canonical.url,
+            url_raw: raw.url_raw().to_string(),
+            feed_time_utc,
+            published_utc: published.utc,
+            published_raw: published.raw,
+            published_tz: published.tz,
+            published_precision: published.precision,
+            published_note: published.note,
+            feed_lag_s,
+            byline: None,
+            lead: body.lead,
+            paragraph_count: saturating_i32(body.paragraphs.len()),
+            char_count: saturating_i32(char_count),
+            body_text,
+            image_urls: body.images,
+            copyright: body.copyright,
+            has_feed_footer,
+        })
+    }
+}
+
+fn saturating_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The title with whitespace collapsed and the profile's suffixes removed, and
+/// the column it names (or the URL names).
+fn clean_title(raw: &str, canonical_url: &str, profile: &Profile) -> (String, Option<String>) {
+    let mut title = text::collapse_whitespace(raw);
+    for suffix in &profile.title.strip_suffixes {
+        if let Some(stripped) = title.strip_suffix(suffix.as_str()) {
+            title = stripped.trim_end().to_string();
+            break;
+        }
+    }
+    let mut column = None;
+    if let Some(separator) = &profile.title.column_separator {
+        if let Some((head, tail)) = title.rsplit_once(separator.as_str()) {
+            let (head, tail) = (head.trim(), tail.trim());
+            if !head.is_empty() && !tail.is_empty() {
+                column = Some(tail.to_string());
+                title = head.to_string();
+            }
+        }
+    }
+    if column.is_none() {
+        if let Some(marker) = &profile.title.column_after_url_segment {
+            column = column_from_url(canonical_url, marker);
+        }
+    }
+    (title, column)
+}
+
+/// The URL path segment after the segment equal to `marker`, decoded.
+fn column_from_url(canonical_url: &str, marker: &str) -> Option<String> {
+    let path_start = canonical_url.find("://").map(|i| i + 3)?;
+    let rest = &canonical_url[path_start..];
+    let path = rest[rest.find('/')?..].split('?').next()?;
+    let decoded = url::percent_decode(path);
+    let mut segments = decoded.split('/');
+    segments.find(|s| *s == marker)?;
+    segments
+        .next()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A published time as read from the page.
+#[derive(Debug, Default)]
+struct Published {
+    utc: Option<DateTime<Utc>>,
+    raw: Option<String>,
+    tz: Option<String>,
+    precision: Option<Precision>,
+    note: Option<Note>,
+}
+
+fn read_published(doc: &Html, profile: &Profile) -> Published {
+    let Some(locator) = &profile.published else {
+        return Published::default();
+    };
+    let zone = Some(locator.zone.name().to_string());
+    let Some(element) = doc.select(&locator.selector).next() else {
+        return Published {
+            tz: zone,
+            note: Some(Note::Missing),
+            ..Published::default()
+        };
+    };
+    let raw = text::collapse_whitespace(&element.text().collect::<String>());
+    if raw.is_empty() {
+        return Published {
+            tz: zone,
+            note: Some(Note::Missing),
+            ..Published::default()
+        };
+    }
+    let parsed = NaiveDateTime::parse_from_str(&raw, &locator.format).or_else(|e| {
+        // A date-only format parses as a date at midnight.
+        NaiveDate::parse_from_str(&raw, &locator.format)
+            .map(|d| d.and_time(chrono::NaiveTime::MIN))
+            .map_err(|_| e)
+    });
+    match parsed {
+        Ok(naive) => {
+            let resolved = time::resolve_local(naive, locator.zone);
+            Published {
+                utc: Some(resolved.utc),
+                raw: Some(raw),
+                tz: zone,
+                precision: Some(locator.precision),
+                note: resolved.note,
+            }
+        }
+        Err(e) => {
+            use chrono::format::ParseErrorKind;
+            let note = match e.kind() {
+                ParseErrorKind::OutOfRange | ParseErrorKind::Impossible => Note::Invalid,
+                _ => Note::Unrecognized,
+            };
+            Published {
+                raw: Some(raw),
+                tz: zone,
+                note: Some(note),
+                ..Published::default()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,452 @@
+//! Site profiles: what to extract from a site's pages, as data.
+//!
+//! A profile is a TOML file (see `pipelines/profiles/`), deserialized into a
+//! [`ProfileSpec`] and compiled once, at start-up, into a [`Profile`]: CSS
+//! selectors parsed, zones looked up, formats checked. A profile that does not
+//! compile stops the run before any file is read, with an error that names the
+//! file and the key.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use scraper::Selector;
+use serde::Deserialize;
+
+use crate::source::{host_matches, known_source};
+use crate::time::Precision;
+
+/// The name of the fallback profile, used for every host no profile claims.
+pub const GENERIC: &str = "generic";
+
+/// Elements never part of an article's text, whatever the profile says.
+const ALWAYS_REMOVED: &str =
+    "script, style, noscript, template, iframe, svg, object, embed, canvas, head";
+
+/// Paragraph elements when a profile names none.
+const DEFAULT_PARAGRAPHS: &str = "p, h2, h3, h4, blockquote, pre";
+
+/// The profiles shipped with wirehouse, as in `pipelines/profiles/`.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "generic.toml",
+        include_str!("../../../pipelines/profiles/generic.toml"),
+    ),
+    ("rfi.toml", include_str!("../../../pipelines/profiles/rfi.toml")),
+];
+
+/// A profile file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSpec {
+    /// Profile name, as written to the `profile` column.
+    pub name: String,
+    /// The `source` of records this profile handles; required unless the
+    /// profile is `generic`.
+    pub source: Option<String>,
+    /// Hosts this profile handles (a host matches itself and its subdomains).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// How the title is cleaned.
+    #[serde(default)]
+    pub title: TitleSpec,
+    /// Where and how the publication time is stated.
+    pub published: Option<PublishedSpec>,
+    /// Where the lead (standfirst) is.
+    pub lead: Option<LeadSpec>,
+    /// What the body is made of.
+    #[serde(default)]
+    pub body: BodySpec,
+}
+
+/// Title rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TitleSpec {
+    /// Site boilerplate suffixes removed from the end of the title (first match wins).
+    #[serde(default)]
+    pub strip_suffixes: Vec<String>,
+    /// When set, the text after the last occurrence of this separator names
+    /// the programme/column, and the title is what precedes it.
+    pub column_separator: Option<String>,
+    /// When set, a URL path segment after a segment equal to this names the
+    /// column (used when the title names none).
+    pub column_after_url_segment: Option<String>,
+}
+
+/// A publication-time locator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedSpec {
+    /// CSS selector of the element whose text is the time (first match).
+    pub selector: String,
+    /// chrono `strftime`-style format of that text.
+    pub format: String,
+    /// IANA zone of the wall clock, or `UTC`.
+    pub zone: String,
+    /// How exact the format is.
+    pub precision: Precision,
+}
+
+/// A lead locator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadSpec {
+    /// CSS selector of the lead element (first match); it is left out of the body.
+    pub selector: String,
+}
+
+/// Body rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodySpec {
+    /// CSS selectors of furniture removed before text and images are read
+    /// (scripts, styles and embeds are always removed).
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// CSS selector of the elements that are paragraphs.
+    pub paragraphs: Option<String>,
+}
+
+/// A compiled profile, ready to apply.
+#[derive(Debug)]
+pub struct Profile {
+    /// Profile name.
+    pub name: String,
+    /// Source of records it handles (`None` for `generic`: decided by host).
+    pub source: Option<String>,
+    /// Hosts it handles.
+    pub hosts: Vec<String>,
+    /// Title rules.
+    pub title: TitleSpec,
+    /// Publication-time locator.
+    pub published: Option<PublishedLocator>,
+    /// Lead selector.
+    pub lead: Option<Selector>,
+    /// Furniture selectors (always-removed elements included).
+    pub remove: Vec<Selector>,
+    /// Paragraph selector.
+    pub paragraphs: Selector,
+    /// Where the profile came from, for messages.
+    pub origin: String,
+}
+
+/// A compiled publication-time locator.
+#[derive(Debug)]
+pub struct PublishedLocator {
+    /// Element holding the time.
+    pub selector: Selector,
+    /// Its format.
+    pub format: String,
+    /// Its zone.
+    pub zone: Tz,
+    /// Its precision.
+    pub precision: Precision,
+}
+
+/// A profile file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("profile {origin}: {message}")]
+pub struct ProfileError {
+    /// The file (or built-in name) at fault.
+    pub origin: String,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+impl ProfileError {
+    fn new(origin: &str, message: impl Into<String>) -> ProfileError {
+        ProfileError {
+            origin: origin.into(),
+            message: message.into(),
+        }
+    }
+}
+
+fn selector(origin: &str, key: &str, css: &str) -> Result<Selector, ProfileError> {
+    Selector::parse(css)
+        .map_err(|e| ProfileError::new(origin, format!("{key}: invalid CSS selector {css:?}: {e}")))
+}
+
+impl Profile {
+    /// Compiles a profile spec; `origin` names its file in errors.
+    pub fn compile(spec: ProfileSpec, origin: &str) -> Result<Profile, ProfileError> {
+        if spec.name.trim().is_empty() {
+            return Err(ProfileError::new(origin, "name: must not be empty"));
+        }
+        let is_generic = spec.name == GENERIC;
+        if is_generic && !spec.hosts.is_empty() {
+            return Err(ProfileError::new(
+                origin,
+                "hosts: the generic profile handles every unclaimed host and lists none",
+            ));
+        }
+        if !is_generic && (spec.hosts.is_empty() || spec.source.is_none()) {
+            return Err(ProfileError::new(
+                origin,
+                "hosts and source: a site profile needs both (which hosts it handles, which source they are)",
+            ));
+        }
+        for host in &spec.hosts {
+            if host.is_empty() || host.contains(['/', ':', ' ']) || host != &host.to_ascii_lowercase() {
+                return Err(ProfileError::new(
+                    origin,
+                    format!("hosts: {host:?} is not a lower-case host name"),
+                ));
+            }
+            if let (Some(known), Some(source)) = (known_source(host), spec.source.as_deref()) {
+                if known != source {
+                    return Err(ProfileError::new(
+                        origin,
+                        format!("hosts: {host:?} belongs to source {known:?}, not {source:?}"),
+                    ));
+                }
+            }
+        }
+        if spec.title.column_separator.as_deref() == Some("") {
+            return Err(ProfileError::new(origin, "title.column_separator: must not be empty"));
+        }
+        let published = match spec.published {
+            None => None,
+            Some(p) => {
+                let zone: Tz = p.zone.parse().map_err(|_| {
+                    ProfileError::new(
+                        origin,
+                        format!("published.zone: {:?} is not an IANA time zone name", p.zone),
+                    )
+                })?;
+                check_format(&p.format).map_err(|m| {
+                    ProfileError::new(origin, format!("published.format: {:?} {m}", p.format))
+                })?;
+                Some(PublishedLocator {
+                    selector: selector(origin, "published.selector", &p.selector)?,
+                    format: p.format,
+                    zone,
+                    precision: p.precision,
+                })
+            }
+        };
+        let lead = spec
+            .lead
+            .map(|l| selector(origin, "lead.selector", &l.selector))
+            .transpose()?;
+        let mut remove = vec![selector(origin, "body.remove", ALWAYS_REMOVED)?];
+        for css in &spec.body.remove {
+            remove.push(selector(origin, "body.remove", css)?);
+        }
+        let paragraphs = selector(
+            origin,
+            "body.paragraphs",
+            spec.body.paragraphs.as_deref().unwrap_or(DEFAULT_PARAGRAPHS),
+        )?;
+        Ok(Profile {
+            name: spec.name,
+            source: spec.source,
+            hosts: spec.hosts,
+            title: spec.title,
+            published,
+            lead,
+            remove,
+            paragraphs,
+            origin: origin.into(),
+        })
+    }
+}
+
+/// A format must name a full date, and must parse what it formats.
+fn check_format(format: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    let items: Vec<Item> = StrftimeItems::new(format).collect();
+    if items.iter().any(|i| matches!(i, Item::Error)) {
+        return Err("is not a valid chrono format".into());
+    }
+    let sample = chrono::NaiveDate::from_ymd_opt(2021, 3, 18)
+        .and_then(|d| d.and_hms_opt(14, 26, 0))
+        .ok_or("cannot be checked")?;
+    let text = sample.format(format).to_string();
+    let date_only = chrono::NaiveDate::parse_from_str(&text, format).is_ok();
+    let date_time = chrono::NaiveDateTime::parse_from_str(&text, format).is_ok();
+    if date_only || date_time {
+        Ok(())
+    } else {
+        Err("does not name a full date (year, month, day)".into())
+    }
+}
+
+/// The profiles of a run: site profiles, and the generic fallback.
+#[derive(Debug)]
+pub struct ProfileSet {
+    sites: Vec<Profile>,
+    generic: Profile,
+}
+
+impl ProfileSet {
+    /// The profiles shipped with wirehouse (`pipelines/profiles/` at build time).
+    pub fn builtin() -> Result<ProfileSet, ProfileError> {
+        let specs = BUILTIN
+            .iter()
+            .map(|(name, text)| (format!("built-in {name}"), text.to_string()));
+        ProfileSet::from_texts(specs)
+    }
+
+    /// Loads every `*.toml` file of `dir`; the set must include `generic`.
+    pub fn from_dir(dir: &Path) -> Result<ProfileSet, ProfileError> {
+        let origin = dir.display().to_string();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| ProfileError::new(&origin, format!("cannot read the profiles folder: {e}")))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        let mut texts = Vec::with_capacity(paths.len());
+        for path in paths {
+            let origin = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ProfileError::new(&origin, format!("cannot read: {e}")))?;
+            texts.push((origin, text));
+        }
+        ProfileSet::from_texts(texts)
+    }
+
+    /// Compiles profiles from `(origin, TOML text)` pairs.
+    pub fn from_texts(texts: impl IntoIterator<Item = (String, String)>) -> Result<ProfileSet, ProfileError> {
+        let mut sites: Vec<Profile> = Vec::new();
+        let mut generic = None;
+        let mut claimed: HashMap<String, String> = HashMap::new();
+        for (origin, text) in texts {
+            let spec: ProfileSpec = toml::from_str(&text)
+                .map_err(|e| ProfileError::new(&origin, e.to_string().trim_end().to_string()))?;
+            let profile = Profile::compile(spec, &origin)?;
+            if profile.name == GENERIC {
+                if generic.is_some() {
+                    return Err(ProfileError::new(&origin, "name: a second generic profile"));
+                }
+                generic = Some(profile);
+                continue;
+            }
+            if sites.iter().any(|p| p.name == profile.name) {
+                return Err(ProfileError::new(
+                    &origin,
+                    format!("name: {:?} is already used by another profile", profile.name),
+                ));
+            }
+            for host in &profile.hosts {
+                if let Some(other) = claimed.insert(host.clone(), profile.name.clone()) {
+                    return Err(ProfileError::new(
+                        &origin,
+                        format!("hosts: {host:?} is already claimed by profile {other:?}"),
+                    ));
+                }
+            }
+            sites.push(profile);
+        }
+        let generic = generic.ok_or_else(|| {
+            ProfileError::new("profile set", "no profile named \"generic\" (the fallback for unknown hosts)")
+        })?;
+        Ok(ProfileSet { sites, generic })
+    }
+
+    /// The profile for `host`: the site profile whose host pattern is the
+    /// longest match, or `generic`.
+    pub fn for_host(&self, host: &str) -> &Profile {
+        self.sites
+            .iter()
+            .flat_map(|p| p.hosts.iter().map(move |h| (h, p)))
+            .filter(|(pattern, _)| host_matches(host, pattern))
+            .max_by_key(|(pattern, _)| pattern.len())
+            .map_or(&self.generic, |(_, p)| p)
+    }
+
+    /// Every profile, site profiles first, `generic` last.
+    pub fn iter(&self) -> impl Iterator<Item = &Profile> {
+        self.sites.iter().chain(std::iter::once(&self.generic))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(extra: &str) -> Result<ProfileSet, ProfileError> {
+        ProfileSet::from_texts([
+            ("generic.toml".to_string(), "name = \"generic\"".to_string()),
+            ("x.toml".to_string(), extra.to_string()),
+        ])
+    }
+
+    #[test]
+    fn the_builtin_profiles_compile_and_rfi_claims_rfi_hosts() {
+        let profiles = ProfileSet::builtin().unwrap();
+        assert_eq!(profiles.for_host("www.rfi.fr").name, "rfi");
+        assert_eq!(profiles.for_host("news.example.org").name, GENERIC);
+    }
+
+    #[test]
+    fn a_bad_selector_names_file_and_key() {
+        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[body]\nremove = [\"p[\"]").unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("x.toml"), "{message}");
+        assert!(message.contains("body.remove"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_reported_with_its_line() {
+        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\nselectr = 1").unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("selectr"), "{message}");
+        assert!(message.contains("line 4"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_zone_is_rejected() {
+        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[published]\nselector = \"div\"\nformat = \"%Y-%m-%d\"\nzone = \"Europe/Pariss\"\nprecision = \"day\"").unwrap_err();
+        assert!(err.to_string().contains("published.zone"), "{err}");
+    }
+
+    #[test]
+    fn a_format_without_a_full_date_is_rejected() {
+        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[published]\nselector = \"div\"\nformat = \"%H:%M\"\nzone = \"UTC\"\nprecision = \"minute\"").unwrap_err();
+        assert!(err.to_string().contains("published.format"), "{err}");
+    }
+
+    #[test]
+    fn a_host_of_another_source_is_rejected() {
+        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"rfi.fr\"]").unwrap_err();
+        assert!(err.to_string().contains("belongs to source \"rfi\""), "{err}");
+    }
+
+    #[test]
+    fn two_profiles_cannot_claim_one_host() {
+        let err = ProfileSet::from_texts([
+            ("g.toml".to_string(), "name = \"generic\"".to_string()),
+            ("a.toml".to_string(), "name = \"a\"\nsource = \"a\"\nhosts = [\"x.org\"]".to_string()),
+            ("b.toml".to_string(), "name = \"b\"\nsource = \"b\"\nhosts = [\"x.org\"]".to_string()),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("already claimed"), "{err}");
+    }
+
+    #[test]
+    fn a_set_without_generic_is_rejected() {
+        let err = ProfileSet::from_texts([(
+            "a.toml".to_string(),
+            "name = \"a\"\nsource = \"a\"\nhosts = [\"x.org\"]".to_string(),
+        )])
+        .unwrap_err();
+        assert!(err.to_string().contains("generic"), "{err}");
+    }
+
+    #[test]
+    fn the_longest_host_pattern_wins() {
+        let profiles = ProfileSet::from_texts([
+            ("g.toml".to_string(), "name = \"generic\"".to_string()),
+            ("a.toml".to_string(), "name = \"a\"\nsource = \"a\"\nhosts = [\"x.org\"]".to_string()),
+            ("b.toml".to_string(), "name = \"b\"\nsource = \"b\"\nhosts = [\"cn.x.org\"]".to_string()),
+        ])
+        .unwrap();
+        assert_eq!(profiles.for_host("www.cn.x.org").name, "b");
+        assert_eq!(profiles.for_host("www.x.org").name, "a");
+        assert_eq!(profiles.for_host("y.org").name, GENERIC);
+    }
+}

@@ -1,0 +1,181 @@
+//! Record-level behaviour of [`Transformer::transform`] on small synthetic files.
+
+use super::*;
+use wirehouse_extract::{frame, InputFile};
+
+fn transformer() -> Transformer {
+    Transformer::new(ProfileSet::builtin().unwrap())
+}
+
+fn raw(header: &str, title: &str, url: &str, html: &str) -> RawArticle {
+    let text = format!("<!--{header}-->\n[{title}]({url})\n------\n\n{html}");
+    frame(InputFile::from_bytes("x/a.md", text.into_bytes())).unwrap()
+}
+
+fn rfi_at(date: &str) -> Article {
+    transformer()
+        .transform(&raw(
+            "1616075711000",
+            "标题",
+            "https://www.rfi.fr/cn/a",
+            &format!("<div>{date}</div><p>正文</p>"),
+        ))
+        .unwrap()
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+#[test]
+fn the_worked_example_gives_the_spec_values() {
+    let a = transformer()
+        .transform(&raw(
+            "1616075711000",
+            "中美首次高层会 双方皆对成果不表期待 - 要闻解说",
+            "http://www.rfi.fr//cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/x",
+            "<div>18/03/2021 - 14:26</div><p><strong>导语</strong></p><div><p>一</p><p>二</p></div><br><hr><div>获取更多RSS：<br></div>",
+        ))
+        .unwrap();
+    assert_eq!(a.source, "rfi");
+    assert_eq!(a.profile, "rfi");
+    assert_eq!(a.feed_time_utc, utc("2021-03-18T13:55:11Z"));
+    assert_eq!(a.published_utc, Some(utc("2021-03-18T13:26:00Z")));
+    assert_eq!(a.published_raw.as_deref(), Some("18/03/2021 - 14:26"));
+    assert_eq!(a.published_tz.as_deref(), Some("Europe/Paris"));
+    assert_eq!(a.published_precision, Some(Precision::Minute));
+    assert_eq!(a.published_note, None);
+    assert_eq!(a.feed_lag_s, Some(29 * 60 + 11));
+    assert_eq!(a.title, "中美首次高层会 双方皆对成果不表期待");
+    assert_eq!(a.column_name.as_deref(), Some("要闻解说"));
+    assert_eq!(a.url, "http://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/x");
+    assert_eq!(a.lead.as_deref(), Some("导语"));
+    assert_eq!(a.body_text, "一\n\n二");
+    assert_eq!(a.paragraph_count, 2);
+    assert_eq!(a.char_count, 2);
+    assert!(a.has_feed_footer);
+}
+
+#[test]
+fn an_ambiguous_paris_time_is_the_earlier_instant_with_a_note() {
+    let a = rfi_at("31/10/2021 - 02:30");
+    assert_eq!(a.published_utc, Some(utc("2021-10-31T00:30:00Z")));
+    assert_eq!(a.published_note, Some(Note::Ambiguous));
+}
+
+#[test]
+fn a_nonexistent_paris_time_is_pushed_past_the_gap_with_a_note() {
+    let a = rfi_at("28/03/2021 - 02:30");
+    assert_eq!(a.published_utc, Some(utc("2021-03-28T01:30:00Z")));
+    assert_eq!(a.published_note, Some(Note::Nonexistent));
+}
+
+#[test]
+fn an_impossible_date_or_clock_is_null_with_invalid() {
+    for date in ["31/02/2021 - 14:26", "18/03/2021 - 25:61", "29/02/2021 - 10:00", "18/03/2021 - 24:00"] {
+        let a = rfi_at(date);
+        assert_eq!(a.published_utc, None, "{date}");
+        assert_eq!(a.published_note, Some(Note::Invalid), "{date}");
+        assert_eq!(a.published_raw.as_deref(), Some(date));
+        assert_eq!(a.feed_lag_s, None);
+        assert_eq!(a.published_precision, None);
+    }
+}
+
+#[test]
+fn a_leap_day_is_a_real_date() {
+    let a = rfi_at("29/02/2024 - 10:00");
+    assert_eq!(a.published_utc, Some(utc("2024-02-29T09:00:00Z")));
+}
+
+#[test]
+fn text_of_another_shape_is_unrecognized_and_no_date_is_missing() {
+    let a = rfi_at("2021-03-18 14:26");
+    assert_eq!(a.published_utc, None);
+    assert_eq!(a.published_note, Some(Note::Unrecognized));
+    let a = transformer()
+        .transform(&raw("1616075711000", "t", "https://www.rfi.fr/cn/a", "<p>正文</p>"))
+        .unwrap();
+    assert_eq!(a.published_note, Some(Note::Missing));
+    assert_eq!(a.published_raw, None);
+}
+
+#[test]
+fn the_url_date_is_never_used() {
+    let a = transformer()
+        .transform(&raw("1616075711000", "t", "https://www.rfi.fr/cn/20210317-x", "<p>正文</p>"))
+        .unwrap();
+    assert_eq!(a.published_utc, None);
+}
+
+#[test]
+fn rfi_site_suffix_is_removed_without_naming_a_column() {
+    let a = transformer()
+        .transform(&raw("1616075711000", "出手助难民  梵蒂冈 – 法国国际广播电台 - RFI", "https://www.rfi.fr/cn/contenu/x", ""))
+        .unwrap();
+    assert_eq!(a.title, "出手助难民 梵蒂冈");
+    assert_eq!(a.column_name, None);
+    assert_eq!(a.title_raw, "出手助难民  梵蒂冈 – 法国国际广播电台 - RFI");
+}
+
+#[test]
+fn rfi_column_can_come_from_the_url() {
+    let a = transformer()
+        .transform(&raw(
+            "1616075711000",
+            "无后缀的标题",
+            "https://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/%E8%A6%81%E9%97%BB%E8%A7%A3%E8%AF%B4/20210318-x",
+            "",
+        ))
+        .unwrap();
+    assert_eq!(a.column_name.as_deref(), Some("要闻解说"));
+    assert_eq!(a.title, "无后缀的标题");
+}
+
+#[test]
+fn other_hosts_use_the_generic_profile_with_their_spec_source() {
+    let a = transformer()
+        .transform(&raw("1602571962000", "央视  再曝 - 台谍案", "https://www.dw.com/zh/x/a-1", "<div><i>张三<br>2020-10-13T06:08:01.314Z</i></div><p>正文</p>"))
+        .unwrap();
+    assert_eq!(a.source, "dw");
+    assert_eq!(a.profile, "generic");
+    // No site rules: the " - " stays part of the title.
+    assert_eq!(a.title, "央视 再曝 - 台谍案");
+    assert_eq!(a.column_name, None);
+    assert_eq!(a.published_utc, None);
+    assert_eq!(a.published_note, None);
+    assert_eq!(a.body_text, "正文");
+}
+
+#[test]
+fn unknown_hosts_are_source_other() {
+    let a = transformer()
+        .transform(&raw("1602571962000", "t", "https://news.example.org/a", "<p>x</p>"))
+        .unwrap();
+    assert_eq!(a.source, "other");
+    assert_eq!(a.profile, "generic");
+}
+
+#[test]
+fn a_bad_feed_time_is_a_timestamp_reject() {
+    let err = transformer()
+        .transform(&raw("16160757x1000", "t", "https://x.org/a", ""))
+        .unwrap_err();
+    assert_eq!(err.kind(), "timestamp");
+    assert!(err.to_string().contains("16160757x1000"));
+}
+
+#[test]
+fn a_relative_link_is_a_url_reject() {
+    let err = transformer()
+        .transform(&raw("1616075711000", "t", "/cn/a", ""))
+        .unwrap_err();
+    assert_eq!(err.kind(), "url");
+    assert!(err.to_string().contains("/cn/a"));
+}
+
+#[test]
+fn the_same_bytes_give_the_same_record() {
+    let r = raw("1616075711000", "t", "https://www.rfi.fr/cn/a", "<div>18/03/2021 - 14:26</div><p>x</p>");
+    assert_eq!(transformer().transform(&r), transformer().transform(&r));
+}
