@@ -1,0 +1,359 @@
+//! The output folder: generations, partition writers, the atomic commit.
+//!
+//! ```text
+//! OUT/
+//!   articles          -> .wirehouse/current/articles       (symbolic links,
+//!   rejects           -> .wirehouse/current/rejects         made once)
+//!   run-summary.json  -> .wirehouse/current/run-summary.json
+//!   .wirehouse/
+//!     current         -> generations/gen-000007              (swapped by commit)
+//!     generations/gen-000007/articles/source=rfi/year=2021/part-00000.parquet
+//!                                  /rejects/part-00000.parquet
+//!                                  /run-summary.json
+//!     generations/gen-000006/…     (the previous generation, kept for readers
+//!                                   still scanning it; older ones are removed)
+//! ```
+//!
+//! A run writes and syncs a whole generation, then replaces `current` with a
+//! single `rename(2)` of a symbolic link: the only step readers can observe.
+//! A process killed before it leaves the previous generation current, and its
+//! partial generation is removed by the next commit.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use chrono::Datelike;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::batch::{reject_batch, ArticleBatch};
+use crate::schema::{article_file_schema, reject_schema};
+use crate::{Article, LoadError, Reject, RunSummary};
+
+const META_DIR: &str = ".wirehouse";
+const GENERATIONS: &str = "generations";
+const CURRENT: &str = "current";
+const GENERATION_PREFIX: &str = "gen-";
+const SUMMARY_FILE: &str = "run-summary.json";
+const PART_FILE: &str = "part-00000.parquet";
+
+/// The names a reader opens, each a link into the current generation.
+const PUBLISHED: [&str; 3] = ["articles", "rejects", SUMMARY_FILE];
+
+/// Rows buffered per partition before they are handed to the Parquet writer.
+const BATCH_ROWS: usize = 2048;
+/// Text bytes buffered per partition before they are handed to the writer.
+const BATCH_BYTES: usize = 8 << 20;
+/// A row group closes at this many rows …
+const ROW_GROUP_ROWS: usize = 65_536;
+/// … or at this many encoded bytes, whichever comes first.
+const ROW_GROUP_BYTES: usize = 32 << 20;
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LoadError + 'a {
+    move |source| LoadError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An output folder wirehouse writes datasets into.
+#[derive(Debug)]
+pub struct Warehouse {
+    root: PathBuf,
+    meta: PathBuf,
+}
+
+impl Warehouse {
+    /// Opens (creating if needed) the output folder `root`.
+    ///
+    /// Fails, before any input is read, if the folder cannot be created or
+    /// written, or if `articles`, `rejects` or `run-summary.json` exist there
+    /// but are not wirehouse's links.
+    pub fn open(root: &Path) -> Result<Warehouse, LoadError> {
+        fs::create_dir_all(root).map_err(io("cannot create the output folder", root))?;
+        let meta = root.join(META_DIR);
+        let generations = meta.join(GENERATIONS);
+        fs::create_dir_all(&generations).map_err(io("cannot write to the output folder", &generations))?;
+        for name in PUBLISHED {
+            let path = root.join(name);
+            if let Ok(found) = fs::symlink_metadata(&path) {
+                let ours = found.file_type().is_symlink()
+                    && fs::read_link(&path).ok() == Some(Path::new(META_DIR).join(CURRENT).join(name));
+                if !ours {
+                    return Err(LoadError::Foreign { path });
+                }
+            }
+        }
+        Ok(Warehouse {
+            root: root.to_path_buf(),
+            meta,
+        })
+    }
+
+    /// The folder of the current generation, if a run has committed one.
+    pub fn current(&self) -> Option<PathBuf> {
+        let link = self.meta.join(CURRENT);
+        let target = fs::read_link(&link).ok()?;
+        Some(self.meta.join(target))
+    }
+
+    /// Starts a new generation next to the current one.
+    pub fn begin(&self) -> Result<Generation, LoadError> {
+        let generations = self.meta.join(GENERATIONS);
+        let mut next = generation_numbers(&generations)?.into_iter().max().unwrap_or(0) + 1;
+        loop {
+            let name = format!("{GENERATION_PREFIX}{next:06}");
+            let dir = generations.join(&name);
+            match fs::create_dir(&dir) {
+                Ok(()) => {
+                    return Ok(Generation {
+                        root: self.root.clone(),
+                        meta: self.meta.clone(),
+                        name,
+                        dir,
+                        partitions: BTreeMap::new(),
+                        rejects: Vec::new(),
+                        properties: writer_properties(),
+                    })
+                }
+                // Another writer took the number: take the next one.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => next += 1,
+                Err(e) => return Err(io("cannot create a generation in", &generations)(e)),
+            }
+        }
+    }
+}
+
+fn generation_numbers(generations: &Path) -> Result<Vec<u64>, LoadError> {
+    let entries = fs::read_dir(generations).map_err(io("cannot list", generations))?;
+    Ok(entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_prefix(GENERATION_PREFIX)?
+                .parse()
+                .ok()
+        })
+        .collect())
+}
+
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+        .set_created_by(format!("wirehouse {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// One partition's open file.
+struct Partition {
+    path: PathBuf,
+    batch: ArticleBatch,
+    writer: ArrowWriter<File>,
+}
+
+impl Partition {
+    fn flush_batch(&mut self) -> Result<(), LoadError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = self.batch.finish()?;
+        self.writer.write(&batch).map_err(|source| LoadError::Parquet {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn close(mut self) -> Result<(), LoadError> {
+        self.flush_batch()?;
+        let path = self.path.clone();
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|source| LoadError::Parquet { path: path.clone(), source })?;
+        file.sync_all().map_err(io("cannot sync", &path))
+    }
+}
+
+/// A generation being written: records go to their partition files as they
+/// come, rejects are kept (they are few) and written at commit.
+pub struct Generation {
+    root: PathBuf,
+    meta: PathBuf,
+    name: String,
+    dir: PathBuf,
+    partitions: BTreeMap<(String, i32), Partition>,
+    rejects: Vec<Reject>,
+    properties: WriterProperties,
+}
+
+impl Generation {
+    /// The generation's name (`gen-000007`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Adds one record to its partition (`source`, UTC year of the feed time).
+    pub fn push_article(&mut self, article: &Article) -> Result<(), LoadError> {
+        let key = (article.source.clone(), article.feed_time_utc.year());
+        let partition = match self.partitions.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let partition = open_partition(&self.dir, e.key(), &self.properties)?;
+                e.insert(partition)
+            }
+        };
+        partition.batch.push(article);
+        if partition.batch.len() >= BATCH_ROWS || partition.batch.text_bytes() >= BATCH_BYTES {
+            partition.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Adds one reject row.
+    pub fn push_reject(&mut self, reject: Reject) {
+        self.rejects.push(reject);
+    }
+
+    /// Closes every file, writes the rejects and `summary`, syncs, and makes
+    /// this generation current in one atomic step; then removes generations
+    /// older than the one it replaced. Returns the generation's folder.
+    pub fn commit(mut self, summary: &mut RunSummary) -> Result<PathBuf, LoadError> {
+        summary.generation = self.name.clone();
+        let articles = self.dir.join("articles");
+        fs::create_dir_all(&articles).map_err(io("cannot create", &articles))?;
+        for (_, partition) in std::mem::take(&mut self.partitions) {
+            partition.close()?;
+        }
+        self.write_rejects()?;
+        let summary_path = self.dir.join(SUMMARY_FILE);
+        let json = serde_json::to_vec_pretty(summary).unwrap_or_default();
+        write_synced(&summary_path, &json)?;
+        sync_tree(&self.dir)?;
+
+        let previous = fs::read_link(self.meta.join(CURRENT)).ok();
+        let target = Path::new(GENERATIONS).join(&self.name);
+        replace_link(&self.meta, CURRENT, &target)?;
+        for name in PUBLISHED {
+            let link = Path::new(META_DIR).join(CURRENT).join(name);
+            if fs::read_link(self.root.join(name)).ok() != Some(link.clone()) {
+                replace_link(&self.root, name, &link)?;
+            }
+        }
+        self.remove_old_generations(previous.as_deref());
+        Ok(self.dir.clone())
+    }
+
+    fn write_rejects(&self) -> Result<(), LoadError> {
+        let dir = self.dir.join("rejects");
+        fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
+        let path = dir.join(PART_FILE);
+        let file = File::create(&path).map_err(io("cannot create", &path))?;
+        let parquet = |source| LoadError::Parquet { path: path.clone(), source };
+        let mut writer =
+            ArrowWriter::try_new(file, reject_schema(), Some(self.properties.clone())).map_err(parquet)?;
+        writer.write(&reject_batch(&self.rejects)?).map_err(parquet)?;
+        let file = writer.into_inner().map_err(parquet)?;
+        file.sync_all().map_err(io("cannot sync", &path))
+    }
+
+    /// Removes every generation but this one and the one it replaced.
+    /// Failures only leave disk space behind, so they are not errors.
+    fn remove_old_generations(&self, previous: Option<&Path>) {
+        let generations = self.meta.join(GENERATIONS);
+        let keep_previous = previous.and_then(|p| p.file_name()).map(|n| n.to_os_string());
+        let Ok(entries) = fs::read_dir(&generations) else { return };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            if name.to_str() == Some(self.name.as_str()) || Some(&name) == keep_previous.as_ref() {
+                continue;
+            }
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn open_partition(
+    generation: &Path,
+    (source, year): &(String, i32),
+    properties: &WriterProperties,
+) -> Result<Partition, LoadError> {
+    let dir = generation
+        .join("articles")
+        .join(format!("source={}", partition_value(source)))
+        .join(format!("year={year}"));
+    fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
+    let path = dir.join(PART_FILE);
+    let file = File::create(&path).map_err(io("cannot create", &path))?;
+    let writer = ArrowWriter::try_new(file, article_file_schema(), Some(properties.clone()))
+        .map_err(|source| LoadError::Parquet { path: path.clone(), source })?;
+    Ok(Partition {
+        path,
+        batch: ArticleBatch::new(),
+        writer,
+    })
+}
+
+/// Characters that would break a `key=value` folder name are percent-escaped,
+/// as Hive does.
+fn partition_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
+    use std::io::Write;
+    let mut file = File::create(path).map_err(io("cannot create", path))?;
+    file.write_all(bytes).map_err(io("cannot write", path))?;
+    file.sync_all().map_err(io("cannot sync", path))
+}
+
+/// Syncs every folder under `dir` (and `dir`), so the names of the files
+/// written there survive a power loss as well as the files.
+fn sync_tree(dir: &Path) -> Result<(), LoadError> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).map_err(io("cannot list", &dir))?.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
+        }
+        sync_dir(&dir)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), LoadError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("cannot sync", dir))
+}
+
+/// Points `dir/name` at `target` atomically: a new link is made under a
+/// temporary name and renamed over the old one.
+fn replace_link(dir: &Path, name: &str, target: &Path) -> Result<(), LoadError> {
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&temporary);
+    std::os::unix::fs::symlink(target, &temporary).map_err(io("cannot create link", &temporary))?;
+    let link = dir.join(name);
+    fs::rename(&temporary, &link).map_err(io("cannot replace", &link))?;
+    sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! Writing and committing generations.
+
+use super::*;
+use chrono::{DateTime, Utc};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use wirehouse_transform::{Note, Precision};
+
+fn article(source: &str, feed: &str, path: &str) -> Article {
+    let feed: DateTime<Utc> = feed.parse().unwrap();
+    Article {
+        article_id: "0".repeat(32),
+        source: source.into(),
+        profile: "generic".into(),
+        source_path: path.into(),
+        content_sha256: "a".repeat(64),
+        title: "标题".into(),
+        title_raw: "标题".into(),
+        column_name: None,
+        url: "https://x.org/a".into(),
+        url_raw: "https://x.org/a".into(),
+        feed_time_utc: feed,
+        published_utc: Some(feed - chrono::Duration::minutes(5)),
+        published_raw: Some("raw".into()),
+        published_tz: Some("Europe/Paris".into()),
+        published_precision: Some(Precision::Minute),
+        published_note: Some(Note::Ambiguous),
+        feed_lag_s: Some(300),
+        byline: None,
+        lead: None,
+        body_text: "一\n\n二".into(),
+        paragraph_count: 2,
+        char_count: 2,
+        image_urls: vec!["https://x.org/1.jpg".into(), "https://x.org/2.jpg".into()],
+        copyright: None,
+        has_feed_footer: true,
+    }
+}
+
+fn reject(path: &str) -> Reject {
+    Reject {
+        source_path: path.into(),
+        content_sha256: None,
+        file_size: Some(0),
+        error_kind: "empty".into(),
+        error_message: "the file is empty".into(),
+    }
+}
+
+fn rows(path: &Path) -> usize {
+    let file = File::open(path).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    reader.map(|b| b.unwrap().num_rows()).sum()
+}
+
+fn commit(out: &Path, articles: &[Article], rejects: &[Reject]) -> PathBuf {
+    let warehouse = Warehouse::open(out).unwrap();
+    let mut generation = warehouse.begin().unwrap();
+    for a in articles {
+        generation.push_article(a).unwrap();
+    }
+    for r in rejects {
+        generation.push_reject(r.clone());
+    }
+    generation.commit(&mut RunSummary::default()).unwrap()
+}
+
+#[test]
+fn records_land_in_source_and_year_partitions_behind_the_published_links() {
+    let out = tempfile::tempdir().unwrap();
+    commit(
+        out.path(),
+        &[
+            article("rfi", "2021-03-18T13:55:11Z", "a"),
+            article("rfi", "2021-05-01T00:00:00Z", "b"),
+            article("rfi", "2023-01-01T00:00:00Z", "c"),
+            article("dw", "2020-10-13T00:00:00Z", "d"),
+        ],
+        &[reject("e")],
+    );
+    let articles = out.path().join("articles");
+    assert!(fs::symlink_metadata(&articles).unwrap().file_type().is_symlink());
+    assert_eq!(rows(&articles.join("source=rfi/year=2021").join(PART_FILE)), 2);
+    assert_eq!(rows(&articles.join("source=rfi/year=2023").join(PART_FILE)), 1);
+    assert_eq!(rows(&articles.join("source=dw/year=2020").join(PART_FILE)), 1);
+    assert_eq!(rows(&out.path().join("rejects").join(PART_FILE)), 1);
+    let summary: RunSummary =
+        serde_json::from_slice(&fs::read(out.path().join(SUMMARY_FILE)).unwrap()).unwrap();
+    assert_eq!(summary.generation, "gen-000001");
+}
+
+#[test]
+fn timestamps_are_utc_adjusted_millis_and_files_are_zstd() {
+    let out = tempfile::tempdir().unwrap();
+    commit(out.path(), &[article("rfi", "2021-03-18T13:55:11Z", "a")], &[]);
+    let path = out.path().join("articles/source=rfi/year=2021").join(PART_FILE);
+    let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+    let schema = reader.metadata().file_metadata().schema_descr();
+    let feed = schema.columns().iter().find(|c| c.name() == "feed_time_utc").unwrap();
+    assert_eq!(
+        feed.logical_type_ref(),
+        Some(&parquet::basic::LogicalType::timestamp(
+            true,
+            parquet::basic::TimeUnit::MILLIS
+        ))
+    );
+    let column = reader.metadata().row_group(0).column(0);
+    assert_eq!(column.compression(), Compression::ZSTD(ZstdLevel::default()));
+    let batch = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(batch.schema(), article_file_schema());
+}
+
+#[test]
+fn a_second_commit_replaces_the_first_and_keeps_only_one_older_generation() {
+    let out = tempfile::tempdir().unwrap();
+    commit(out.path(), &[article("rfi", "2021-03-18T13:55:11Z", "a")], &[]);
+    commit(out.path(), &[article("dw", "2021-03-18T13:55:11Z", "b")], &[]);
+    assert!(!out.path().join("articles/source=rfi").exists());
+    assert!(out.path().join("articles/source=dw").exists());
+    commit(out.path(), &[article("bbc", "2021-03-18T13:55:11Z", "c")], &[]);
+    let mut generations: Vec<_> = fs::read_dir(out.path().join(".wirehouse/generations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    generations.sort();
+    assert_eq!(generations, vec!["gen-000002", "gen-000003"]);
+}
+
+#[test]
+fn an_uncommitted_generation_is_invisible_and_cleared_by_the_next_commit() {
+    let out = tempfile::tempdir().unwrap();
+    commit(out.path(), &[article("rfi", "2021-03-18T13:55:11Z", "a")], &[]);
+    {
+        // A run that dies mid-way: files written, never committed.
+        let warehouse = Warehouse::open(out.path()).unwrap();
+        let mut generation = warehouse.begin().unwrap();
+        generation.push_article(&article("dw", "2021-03-18T13:55:11Z", "b")).unwrap();
+        std::mem::forget(generation);
+    }
+    assert!(out.path().join("articles/source=rfi").exists());
+    assert!(!out.path().join("articles/source=dw").exists());
+    commit(out.path(), &[article("bbc", "2021-03-18T13:55:11Z", "c")], &[]);
+    let names: Vec<_> = fs::read_dir(out.path().join(".wirehouse/generations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(!names.contains(&"gen-000002".to_string()), "{names:?}");
+}
+
+#[test]
+fn an_empty_run_still_publishes_an_empty_rejects_file() {
+    let out = tempfile::tempdir().unwrap();
+    commit(out.path(), &[], &[]);
+    assert_eq!(rows(&out.path().join("rejects").join(PART_FILE)), 0);
+    assert!(out.path().join("articles").is_dir());
+}
+
+#[test]
+fn a_folder_already_holding_an_articles_folder_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    fs::create_dir(out.path().join("articles")).unwrap();
+    let err = Warehouse::open(out.path()).unwrap_err();
+    assert!(matches!(err, LoadError::Foreign { .. }));
+    assert!(err.to_string().contains("not made by wirehouse"));
+}
+
+#[test]
+fn an_output_under_a_file_cannot_be_opened() {
+    let out = tempfile::tempdir().unwrap();
+    fs::write(out.path().join("file"), b"x").unwrap();
+    let err = Warehouse::open(&out.path().join("file/sub")).unwrap_err();
+    assert!(err.to_string().contains("cannot create the output folder"), "{err}");
+}
+
+#[test]
+fn partition_values_escape_what_a_folder_name_cannot_hold() {
+    assert_eq!(partition_value("rfi"), "rfi");
+    assert_eq!(partition_value("a/b=c"), "a%2Fb%3Dc");
+}

@@ -1,0 +1,159 @@
+//! Every real file of `../shared/corpus` against expectations checked by
+//! reading the files (`tests/golden/corpus.tsv`).
+//!
+//! The golden table holds titles as the first 16 hex digits of their SHA-256,
+//! so that no article text is copied into the repository.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use wirehouse_extract::{frame, read_input, sha256_hex, Limits};
+use wirehouse_transform::{Article, ProfileSet, Transformer};
+
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("WIREHOUSE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
+
+fn golden() -> Vec<BTreeMap<String, String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/corpus.tsv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .zip(line.split('\t').chain(std::iter::repeat("")))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn article_files(dir: &Path, root: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            article_files(&path, root, out);
+        } else {
+            let name = path.file_name().unwrap().to_string_lossy();
+            if name != "README.md" && name != "MANIFEST.tsv" {
+                out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+}
+
+fn transform(rel: &str) -> Article {
+    let root = corpus_dir();
+    let file = read_input(&root.join(rel), rel.to_string(), &Limits::default()).unwrap();
+    let raw = frame(file).unwrap_or_else(|e| panic!("{rel}: {}", e.error));
+    Transformer::new(ProfileSet::builtin().unwrap())
+        .transform(&raw)
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+#[test]
+fn the_golden_table_covers_every_corpus_file() {
+    let root = corpus_dir();
+    let mut files = Vec::new();
+    article_files(&root, &root, &mut files);
+    files.sort();
+    let mut listed: Vec<String> = golden().into_iter().map(|row| row["path"].clone()).collect();
+    listed.sort();
+    assert_eq!(files, listed);
+    assert_eq!(files.len(), 79);
+}
+
+#[test]
+fn every_corpus_file_has_the_golden_source_url_title_and_times() {
+    let mut failures = Vec::new();
+    for row in golden() {
+        let path = &row["path"];
+        let a = transform(path);
+        let mut check = |field: &str, got: String, want: &str| {
+            if got != want {
+                failures.push(format!("{path}: {field}: got {got:?}, want {want:?}"));
+            }
+        };
+        check("source", a.source.clone(), &row["source"]);
+        check("url", a.url.clone(), &row["url"]);
+        check("feed_time_utc", iso(a.feed_time_utc), &row["feed_time_utc"]);
+        check(
+            "title (sha16)",
+            sha256_hex(a.title.as_bytes())[..16].to_string(),
+            &row["title_sha16"],
+        );
+        check("title chars", a.title.chars().count().to_string(), &row["title_chars"]);
+        check("column_name", a.column_name.clone().unwrap_or_default(), &row["column_name"]);
+        if a.profile == "rfi" {
+            check(
+                "published_utc",
+                a.published_utc.map(iso).unwrap_or_default(),
+                &row["published_utc"],
+            );
+            check(
+                "published_raw",
+                a.published_raw.clone().unwrap_or_default(),
+                &row["published_raw"],
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_rfi_file_is_read_by_the_rfi_profile_with_a_paris_time() {
+    let rows: Vec<_> = golden().into_iter().filter(|r| r["source"] == "rfi").collect();
+    assert_eq!(rows.len(), 28);
+    for row in rows {
+        let a = transform(&row["path"]);
+        assert_eq!(a.profile, "rfi", "{}", row["path"]);
+        assert_eq!(a.published_tz.as_deref(), Some("Europe/Paris"));
+        assert_eq!(a.published_precision.map(|p| p.as_str()), Some("minute"));
+        assert!(a.feed_lag_s.unwrap() > 0, "{}: fed before published", row["path"]);
+    }
+}
+
+#[test]
+fn the_seed_file_has_the_worked_example_values() {
+    let a = transform("seed/000_048dc874b1a19fb5.txt");
+    assert_eq!(iso(a.feed_time_utc), "2021-03-18T13:55:11Z");
+    assert_eq!(a.published_utc.map(iso).as_deref(), Some("2021-03-18T13:26:00Z"));
+    assert_eq!(a.feed_lag_s, Some(29 * 60 + 11));
+    assert_eq!(a.source, "rfi");
+    assert_eq!(a.column_name.as_deref(), Some("要闻解说"));
+    assert!(a.url.starts_with("http://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F"));
+    assert!(a.has_feed_footer);
+    assert!(!a.body_text.contains("获取更多RSS"));
+    assert!(a.lead.is_some());
+    assert_eq!(a.image_urls.len(), 1);
+    assert!(a.image_urls[0].starts_with("https://s.rfi.fr/media/display/"));
+}
+
+#[test]
+fn no_corpus_body_holds_the_feed_footer_scripts_or_markup() {
+    for row in golden() {
+        let a = transform(&row["path"]);
+        for furniture in ["获取更多RSS", "feedx.", "<script", "<style", "<div", "<p>", "&nbsp;"] {
+            assert!(
+                !a.body_text.contains(furniture),
+                "{}: body holds {furniture:?}",
+                row["path"]
+            );
+        }
+        assert_eq!(
+            a.char_count as usize,
+            a.body_text.chars().filter(|c| !c.is_whitespace()).count()
+        );
+        let paragraphs = if a.body_text.is_empty() { 0 } else { a.body_text.split("\n\n").count() };
+        assert_eq!(a.paragraph_count as usize, paragraphs, "{}", row["path"]);
+    }
+}
