@@ -1,1 +1,48 @@
-fn main() {}
+//! `wirehouse`: the command-line program. It only wires the library crates:
+//! arguments and pipeline files become a [`run::RunConfig`], and
+//! [`run::run`] drives discover → extract → transform → load.
+//!
+//! Exit codes: 0 on success (a run with rejects succeeds), 2 when the run
+//! cannot start or cannot write its output, with a one-line reason on stderr.
+
+mod cli;
+mod discover;
+mod pipeline;
+mod progress;
+mod run;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match dispatch(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A closed pipe (`wirehouse … | head`) is not a failure.
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let reason: Vec<String> = err.chain().map(ToString::to_string).collect();
+            let _ = writeln!(std::io::stderr(), "wirehouse: error: {}", reason.join(": "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(args: cli::Cli) -> anyhow::Result<()> {
+    match args.command {
+        cli::Command::Run(run_args) => {
+            let config = pipeline::resolve(run_args)?;
+            let summary = run::run(&config)?;
+            run::print_summary(&config, &summary)?;
+            Ok(())
+        }
+    }
+}

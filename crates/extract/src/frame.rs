@@ -95,21 +95,30 @@ impl Framing {
         }
         let mut lines = Lines { text, pos: start };
 
-        let header = lines.next().unwrap_or(start..start);
-        let feed_time = header_value(text, header.clone()).ok_or_else(|| ExtractError::Header {
-            found: quote(&text[header]),
-        })?;
+        let header = lines.next();
+        let feed_time = header
+            .clone()
+            .and_then(|line| header_value(text, line))
+            .ok_or_else(|| ExtractError::Header {
+                found: quote(text, header),
+            })?;
 
-        let link = lines.next().unwrap_or(text.len()..text.len());
-        let (title, url) = link_parts(text, link.clone()).ok_or_else(|| ExtractError::Link {
-            found: quote(&text[link]),
-        })?;
+        let link = lines.next();
+        let (title, url) = link
+            .clone()
+            .and_then(|line| link_parts(text, line))
+            .ok_or_else(|| ExtractError::Link {
+                found: quote(text, link),
+            })?;
 
-        let dashes = lines.next().unwrap_or(text.len()..text.len());
-        let dash_line = text[dashes.clone()].trim();
-        if dash_line.len() < 3 || !dash_line.bytes().all(|b| b == b'-') {
+        let dashes = lines.next();
+        let is_dash_line = dashes.clone().is_some_and(|line| {
+            let line = text[line].trim();
+            line.len() >= 3 && line.bytes().all(|b| b == b'-')
+        });
+        if !is_dash_line {
             return Err(ExtractError::Separator {
-                found: quote(&text[dashes]),
+                found: quote(text, dashes),
             });
         }
 
@@ -201,13 +210,21 @@ fn link_parts(text: &str, line: Range<usize>) -> Option<(Range<usize>, Range<usi
     Some((title, url))
 }
 
-/// The start of an offending line, for an error message.
-fn quote(line: &str) -> String {
+/// What an offending line holds, for an error message: its start, quoted, or
+/// "an empty line", or "the end of the file".
+fn quote(text: &str, line: Option<Range<usize>>) -> String {
+    let Some(line) = line else {
+        return "the end of the file".into();
+    };
+    let line = &text[line];
+    if line.trim().is_empty() {
+        return "an empty line".into();
+    }
     let mut quoted: String = line.chars().take(QUOTE_CHARS).collect();
     if line.chars().nth(QUOTE_CHARS).is_some() {
         quoted.push('…');
     }
-    quoted
+    format!("{quoted:?}")
 }
 
 #[cfg(test)]
@@ -324,6 +341,17 @@ mod tests {
         assert_eq!(kind_of(b"<!--1-->\n[t](u)\n--\n\nx"), "separator");
         assert_eq!(kind_of(b"<!--1-->\n[t](u)\n- - -\n\nx"), "separator");
         assert_eq!(kind_of(b"<!--1-->\n[t](u)"), "separator");
+    }
+
+    #[test]
+    fn messages_say_when_a_line_is_empty_or_missing() {
+        let err = framed("<!--1-->\n[t](u)\n\n<p>x</p>").unwrap_err();
+        assert_eq!(
+            err.error.to_string(),
+            "line 3 should be a line of three or more dashes, found an empty line"
+        );
+        let err = framed("<!--1-->\n[t](u)").unwrap_err();
+        assert!(err.error.to_string().ends_with("found the end of the file"));
     }
 
     #[test]

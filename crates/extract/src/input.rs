@@ -88,7 +88,11 @@ impl Rejected {
 /// Files over [`Limits::max_file_bytes`] are rejected from their metadata
 /// alone, before any byte is read; a file that grows while being read is cut
 /// off at the limit plus one byte and rejected too.
-pub fn read_input(path: &Path, source_path: String, limits: &Limits) -> Result<InputFile, Rejected> {
+pub fn read_input(
+    path: &Path,
+    source_path: String,
+    limits: &Limits,
+) -> Result<InputFile, Rejected> {
     let unreadable = |file_size, error| Rejected {
         source_path: source_path.clone(),
         file_size,
@@ -165,8 +169,12 @@ mod tests {
     #[test]
     fn a_missing_file_is_an_io_reject_naming_the_cause() {
         let dir = tempfile::tempdir().unwrap();
-        let err = read_input(&dir.path().join("nope.md"), "nope.md".into(), &Limits::default())
-            .unwrap_err();
+        let err = read_input(
+            &dir.path().join("nope.md"),
+            "nope.md".into(),
+            &Limits::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.error.kind(), "io");
         assert_eq!(err.file_size, None);
     }

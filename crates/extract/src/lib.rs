@@ -58,19 +58,19 @@ pub enum ExtractError {
         line: usize,
     },
     /// Line 1 is not a `<!--…-->` comment.
-    #[error("line 1 should be the feed-time comment <!--EPOCH_MS-->, found {found:?}")]
+    #[error("line 1 should be the feed-time comment <!--EPOCH_MS-->, found {found}")]
     Header {
         /// The start of what line 1 holds instead.
         found: String,
     },
     /// Line 2 is not a markdown link `[title](url)`.
-    #[error("line 2 should be a markdown link [title](url), found {found:?}")]
+    #[error("line 2 should be a markdown link [title](url), found {found}")]
     Link {
         /// The start of what line 2 holds instead.
         found: String,
     },
     /// Line 3 is not a line of three or more dashes.
-    #[error("line 3 should be a line of three or more dashes, found {found:?}")]
+    #[error("line 3 should be a line of three or more dashes, found {found}")]
     Separator {
         /// The start of what line 3 holds instead.
         found: String,

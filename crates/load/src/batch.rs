@@ -78,8 +78,11 @@ impl ArticleBatch {
             body_text: StringBuilder::new(),
             paragraph_count: Int32Builder::new(),
             char_count: Int32Builder::new(),
-            image_urls: ListBuilder::new(StringBuilder::new())
-                .with_field(Arc::new(Field::new("item", DataType::Utf8, false))),
+            image_urls: ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
+                "item",
+                DataType::Utf8,
+                false,
+            ))),
             copyright: StringBuilder::new(),
             has_feed_footer: BooleanBuilder::new(),
             rows: 0,
@@ -113,7 +116,8 @@ impl ArticleBatch {
         self.column_name.append_option(a.column_name.as_deref());
         self.url.append_value(&a.url);
         self.url_raw.append_value(&a.url_raw);
-        self.feed_time_utc.append_value(a.feed_time_utc.timestamp_millis());
+        self.feed_time_utc
+            .append_value(a.feed_time_utc.timestamp_millis());
         self.published_utc
             .append_option(a.published_utc.map(|t| t.timestamp_millis()));
         self.published_raw.append_option(a.published_raw.as_deref());

@@ -76,12 +76,14 @@ impl Warehouse {
         fs::create_dir_all(root).map_err(io("cannot create the output folder", root))?;
         let meta = root.join(META_DIR);
         let generations = meta.join(GENERATIONS);
-        fs::create_dir_all(&generations).map_err(io("cannot write to the output folder", &generations))?;
+        fs::create_dir_all(&generations)
+            .map_err(io("cannot write to the output folder", &generations))?;
         for name in PUBLISHED {
             let path = root.join(name);
             if let Ok(found) = fs::symlink_metadata(&path) {
                 let ours = found.file_type().is_symlink()
-                    && fs::read_link(&path).ok() == Some(Path::new(META_DIR).join(CURRENT).join(name));
+                    && fs::read_link(&path).ok()
+                        == Some(Path::new(META_DIR).join(CURRENT).join(name));
                 if !ours {
                     return Err(LoadError::Foreign { path });
                 }
@@ -103,7 +105,11 @@ impl Warehouse {
     /// Starts a new generation next to the current one.
     pub fn begin(&self) -> Result<Generation, LoadError> {
         let generations = self.meta.join(GENERATIONS);
-        let mut next = generation_numbers(&generations)?.into_iter().max().unwrap_or(0) + 1;
+        let mut next = generation_numbers(&generations)?
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            + 1;
         loop {
             let name = format!("{GENERATION_PREFIX}{next:06}");
             let dir = generations.join(&name);
@@ -163,10 +169,12 @@ impl Partition {
             return Ok(());
         }
         let batch = self.batch.finish()?;
-        self.writer.write(&batch).map_err(|source| LoadError::Parquet {
-            path: self.path.clone(),
-            source,
-        })
+        self.writer
+            .write(&batch)
+            .map_err(|source| LoadError::Parquet {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     fn close(mut self) -> Result<(), LoadError> {
@@ -175,7 +183,10 @@ impl Partition {
         let file = self
             .writer
             .into_inner()
-            .map_err(|source| LoadError::Parquet { path: path.clone(), source })?;
+            .map_err(|source| LoadError::Parquet {
+                path: path.clone(),
+                source,
+            })?;
         file.sync_all().map_err(io("cannot sync", &path))
     }
 }
@@ -254,10 +265,15 @@ impl Generation {
         fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
         let path = dir.join(PART_FILE);
         let file = File::create(&path).map_err(io("cannot create", &path))?;
-        let parquet = |source| LoadError::Parquet { path: path.clone(), source };
-        let mut writer =
-            ArrowWriter::try_new(file, reject_schema(), Some(self.properties.clone())).map_err(parquet)?;
-        writer.write(&reject_batch(&self.rejects)?).map_err(parquet)?;
+        let parquet = |source| LoadError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let mut writer = ArrowWriter::try_new(file, reject_schema(), Some(self.properties.clone()))
+            .map_err(parquet)?;
+        writer
+            .write(&reject_batch(&self.rejects)?)
+            .map_err(parquet)?;
         let file = writer.into_inner().map_err(parquet)?;
         file.sync_all().map_err(io("cannot sync", &path))
     }
@@ -266,8 +282,12 @@ impl Generation {
     /// Failures only leave disk space behind, so they are not errors.
     fn remove_old_generations(&self, previous: Option<&Path>) {
         let generations = self.meta.join(GENERATIONS);
-        let keep_previous = previous.and_then(|p| p.file_name()).map(|n| n.to_os_string());
-        let Ok(entries) = fs::read_dir(&generations) else { return };
+        let keep_previous = previous
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_os_string());
+        let Ok(entries) = fs::read_dir(&generations) else {
+            return;
+        };
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name();
             if name.to_str() == Some(self.name.as_str()) || Some(&name) == keep_previous.as_ref() {
@@ -291,7 +311,10 @@ fn open_partition(
     let path = dir.join(PART_FILE);
     let file = File::create(&path).map_err(io("cannot create", &path))?;
     let writer = ArrowWriter::try_new(file, article_file_schema(), Some(properties.clone()))
-        .map_err(|source| LoadError::Parquet { path: path.clone(), source })?;
+        .map_err(|source| LoadError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
     Ok(Partition {
         path,
         batch: ArticleBatch::new(),
@@ -328,7 +351,10 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
 fn sync_tree(dir: &Path) -> Result<(), LoadError> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).map_err(io("cannot list", &dir))?.flatten() {
+        for entry in fs::read_dir(&dir)
+            .map_err(io("cannot list", &dir))?
+            .flatten()
+        {
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(entry.path());
             }

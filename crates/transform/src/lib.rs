@@ -150,9 +150,7 @@ impl Transformer {
 
         let body_text = body.paragraphs.join("\n\n");
         let char_count = body_text.chars().filter(|c| !c.is_whitespace()).count();
-        let feed_lag_s = published
-            .utc
-            .map(|p| (feed_time_utc - p).num_seconds());
+        let feed_lag_s = published.utc.map(|p| (feed_time_utc - p).num_seconds());
 
         Ok(Article {
             article_id: url::article_id(&canonical.url),

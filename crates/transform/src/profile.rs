@@ -32,7 +32,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "generic.toml",
         include_str!("../../../pipelines/profiles/generic.toml"),
     ),
-    ("rfi.toml", include_str!("../../../pipelines/profiles/rfi.toml")),
+    (
+        "rfi.toml",
+        include_str!("../../../pipelines/profiles/rfi.toml"),
+    ),
 ];
 
 /// A profile file as written.
@@ -188,7 +191,10 @@ impl Profile {
             ));
         }
         for host in &spec.hosts {
-            if host.is_empty() || host.contains(['/', ':', ' ']) || host != &host.to_ascii_lowercase() {
+            if host.is_empty()
+                || host.contains(['/', ':', ' '])
+                || host != &host.to_ascii_lowercase()
+            {
                 return Err(ProfileError::new(
                     origin,
                     format!("hosts: {host:?} is not a lower-case host name"),
@@ -204,7 +210,10 @@ impl Profile {
             }
         }
         if spec.title.column_separator.as_deref() == Some("") {
-            return Err(ProfileError::new(origin, "title.column_separator: must not be empty"));
+            return Err(ProfileError::new(
+                origin,
+                "title.column_separator: must not be empty",
+            ));
         }
         let published = match spec.published {
             None => None,
@@ -237,7 +246,10 @@ impl Profile {
         let paragraphs = selector(
             origin,
             "body.paragraphs",
-            spec.body.paragraphs.as_deref().unwrap_or(DEFAULT_PARAGRAPHS),
+            spec.body
+                .paragraphs
+                .as_deref()
+                .unwrap_or(DEFAULT_PARAGRAPHS),
         )?;
         Ok(Profile {
             name: spec.name,
@@ -292,8 +304,9 @@ impl ProfileSet {
     /// Loads every `*.toml` file of `dir`; the set must include `generic`.
     pub fn from_dir(dir: &Path) -> Result<ProfileSet, ProfileError> {
         let origin = dir.display().to_string();
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| ProfileError::new(&origin, format!("cannot read the profiles folder: {e}")))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            ProfileError::new(&origin, format!("cannot read the profiles folder: {e}"))
+        })?;
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -310,7 +323,9 @@ impl ProfileSet {
     }
 
     /// Compiles profiles from `(origin, TOML text)` pairs.
-    pub fn from_texts(texts: impl IntoIterator<Item = (String, String)>) -> Result<ProfileSet, ProfileError> {
+    pub fn from_texts(
+        texts: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<ProfileSet, ProfileError> {
         let mut sites: Vec<Profile> = Vec::new();
         let mut generic = None;
         let mut claimed: HashMap<String, String> = HashMap::new();
@@ -328,7 +343,10 @@ impl ProfileSet {
             if sites.iter().any(|p| p.name == profile.name) {
                 return Err(ProfileError::new(
                     &origin,
-                    format!("name: {:?} is already used by another profile", profile.name),
+                    format!(
+                        "name: {:?} is already used by another profile",
+                        profile.name
+                    ),
                 ));
             }
             for host in &profile.hosts {
@@ -342,7 +360,10 @@ impl ProfileSet {
             sites.push(profile);
         }
         let generic = generic.ok_or_else(|| {
-            ProfileError::new("profile set", "no profile named \"generic\" (the fallback for unknown hosts)")
+            ProfileError::new(
+                "profile set",
+                "no profile named \"generic\" (the fallback for unknown hosts)",
+            )
         })?;
         Ok(ProfileSet { sites, generic })
     }
@@ -384,7 +405,9 @@ mod tests {
 
     #[test]
     fn a_bad_selector_names_file_and_key() {
-        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[body]\nremove = [\"p[\"]").unwrap_err();
+        let err =
+            set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[body]\nremove = [\"p[\"]")
+                .unwrap_err();
         let message = err.to_string();
         assert!(message.contains("x.toml"), "{message}");
         assert!(message.contains("body.remove"), "{message}");
@@ -392,7 +415,8 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_reported_with_its_line() {
-        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\nselectr = 1").unwrap_err();
+        let err =
+            set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\nselectr = 1").unwrap_err();
         let message = err.to_string();
         assert!(message.contains("selectr"), "{message}");
         assert!(message.contains("line 4"), "{message}");
@@ -413,15 +437,24 @@ mod tests {
     #[test]
     fn a_host_of_another_source_is_rejected() {
         let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"rfi.fr\"]").unwrap_err();
-        assert!(err.to_string().contains("belongs to source \"rfi\""), "{err}");
+        assert!(
+            err.to_string().contains("belongs to source \"rfi\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn two_profiles_cannot_claim_one_host() {
         let err = ProfileSet::from_texts([
             ("g.toml".to_string(), "name = \"generic\"".to_string()),
-            ("a.toml".to_string(), "name = \"a\"\nsource = \"a\"\nhosts = [\"x.org\"]".to_string()),
-            ("b.toml".to_string(), "name = \"b\"\nsource = \"b\"\nhosts = [\"x.org\"]".to_string()),
+            (
+                "a.toml".to_string(),
+                "name = \"a\"\nsource = \"a\"\nhosts = [\"x.org\"]".to_string(),
+            ),
+            (
+                "b.toml".to_string(),
+                "name = \"b\"\nsource = \"b\"\nhosts = [\"x.org\"]".to_string(),
+            ),
         ])
         .unwrap_err();
         assert!(err.to_string().contains("already claimed"), "{err}");
@@ -441,8 +474,14 @@ mod tests {
     fn the_longest_host_pattern_wins() {
         let profiles = ProfileSet::from_texts([
             ("g.toml".to_string(), "name = \"generic\"".to_string()),
-            ("a.toml".to_string(), "name = \"a\"\nsource = \"a\"\nhosts = [\"x.org\"]".to_string()),
-            ("b.toml".to_string(), "name = \"b\"\nsource = \"b\"\nhosts = [\"cn.x.org\"]".to_string()),
+            (
+                "a.toml".to_string(),
+                "name = \"a\"\nsource = \"a\"\nhosts = [\"x.org\"]".to_string(),
+            ),
+            (
+                "b.toml".to_string(),
+                "name = \"b\"\nsource = \"b\"\nhosts = [\"cn.x.org\"]".to_string(),
+            ),
         ])
         .unwrap();
         assert_eq!(profiles.for_host("www.cn.x.org").name, "b");

@@ -48,7 +48,10 @@ fn the_worked_example_gives_the_spec_values() {
     assert_eq!(a.feed_lag_s, Some(29 * 60 + 11));
     assert_eq!(a.title, "中美首次高层会 双方皆对成果不表期待");
     assert_eq!(a.column_name.as_deref(), Some("要闻解说"));
-    assert_eq!(a.url, "http://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/x");
+    assert_eq!(
+        a.url,
+        "http://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/x"
+    );
     assert_eq!(a.lead.as_deref(), Some("导语"));
     assert_eq!(a.body_text, "一\n\n二");
     assert_eq!(a.paragraph_count, 2);
@@ -72,7 +75,12 @@ fn a_nonexistent_paris_time_is_pushed_past_the_gap_with_a_note() {
 
 #[test]
 fn an_impossible_date_or_clock_is_null_with_invalid() {
-    for date in ["31/02/2021 - 14:26", "18/03/2021 - 25:61", "29/02/2021 - 10:00", "18/03/2021 - 24:00"] {
+    for date in [
+        "31/02/2021 - 14:26",
+        "18/03/2021 - 25:61",
+        "29/02/2021 - 10:00",
+        "18/03/2021 - 24:00",
+    ] {
         let a = rfi_at(date);
         assert_eq!(a.published_utc, None, "{date}");
         assert_eq!(a.published_note, Some(Note::Invalid), "{date}");
@@ -94,7 +102,12 @@ fn text_of_another_shape_is_unrecognized_and_no_date_is_missing() {
     assert_eq!(a.published_utc, None);
     assert_eq!(a.published_note, Some(Note::Unrecognized));
     let a = transformer()
-        .transform(&raw("1616075711000", "t", "https://www.rfi.fr/cn/a", "<p>正文</p>"))
+        .transform(&raw(
+            "1616075711000",
+            "t",
+            "https://www.rfi.fr/cn/a",
+            "<p>正文</p>",
+        ))
         .unwrap();
     assert_eq!(a.published_note, Some(Note::Missing));
     assert_eq!(a.published_raw, None);
@@ -103,7 +116,12 @@ fn text_of_another_shape_is_unrecognized_and_no_date_is_missing() {
 #[test]
 fn the_url_date_is_never_used() {
     let a = transformer()
-        .transform(&raw("1616075711000", "t", "https://www.rfi.fr/cn/20210317-x", "<p>正文</p>"))
+        .transform(&raw(
+            "1616075711000",
+            "t",
+            "https://www.rfi.fr/cn/20210317-x",
+            "<p>正文</p>",
+        ))
         .unwrap();
     assert_eq!(a.published_utc, None);
 }
@@ -111,7 +129,12 @@ fn the_url_date_is_never_used() {
 #[test]
 fn rfi_site_suffix_is_removed_without_naming_a_column() {
     let a = transformer()
-        .transform(&raw("1616075711000", "出手助难民  梵蒂冈 – 法国国际广播电台 - RFI", "https://www.rfi.fr/cn/contenu/x", ""))
+        .transform(&raw(
+            "1616075711000",
+            "出手助难民  梵蒂冈 – 法国国际广播电台 - RFI",
+            "https://www.rfi.fr/cn/contenu/x",
+            "",
+        ))
         .unwrap();
     assert_eq!(a.title, "出手助难民 梵蒂冈");
     assert_eq!(a.column_name, None);
@@ -135,7 +158,12 @@ fn rfi_column_can_come_from_the_url() {
 #[test]
 fn other_hosts_use_the_generic_profile_with_their_spec_source() {
     let a = transformer()
-        .transform(&raw("1602571962000", "央视  再曝 - 台谍案", "https://www.dw.com/zh/x/a-1", "<div><i>张三<br>2020-10-13T06:08:01.314Z</i></div><p>正文</p>"))
+        .transform(&raw(
+            "1602571962000",
+            "央视  再曝 - 台谍案",
+            "https://www.dw.com/zh/x/a-1",
+            "<div><i>张三<br>2020-10-13T06:08:01.314Z</i></div><p>正文</p>",
+        ))
         .unwrap();
     assert_eq!(a.source, "dw");
     assert_eq!(a.profile, "generic");
@@ -150,7 +178,12 @@ fn other_hosts_use_the_generic_profile_with_their_spec_source() {
 #[test]
 fn unknown_hosts_are_source_other() {
     let a = transformer()
-        .transform(&raw("1602571962000", "t", "https://news.example.org/a", "<p>x</p>"))
+        .transform(&raw(
+            "1602571962000",
+            "t",
+            "https://news.example.org/a",
+            "<p>x</p>",
+        ))
         .unwrap();
     assert_eq!(a.source, "other");
     assert_eq!(a.profile, "generic");
@@ -176,6 +209,11 @@ fn a_relative_link_is_a_url_reject() {
 
 #[test]
 fn the_same_bytes_give_the_same_record() {
-    let r = raw("1616075711000", "t", "https://www.rfi.fr/cn/a", "<div>18/03/2021 - 14:26</div><p>x</p>");
+    let r = raw(
+        "1616075711000",
+        "t",
+        "https://www.rfi.fr/cn/a",
+        "<div>18/03/2021 - 14:26</div><p>x</p>",
+    );
     assert_eq!(transformer().transform(&r), transformer().transform(&r));
 }

@@ -222,11 +222,17 @@ mod tests {
     #[test]
     fn a_new_york_gap_and_overlap_follow_the_same_rule() {
         let ny = chrono_tz::America::New_York;
-        let gap = NaiveDate::from_ymd_opt(2021, 3, 14).unwrap().and_hms_opt(2, 30, 0).unwrap();
+        let gap = NaiveDate::from_ymd_opt(2021, 3, 14)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
         let r = resolve_local(gap, ny);
         assert_eq!(r.utc, utc("2021-03-14T07:30:00Z"));
         assert_eq!(r.note, Some(Note::Nonexistent));
-        let overlap = NaiveDate::from_ymd_opt(2021, 11, 7).unwrap().and_hms_opt(1, 30, 0).unwrap();
+        let overlap = NaiveDate::from_ymd_opt(2021, 11, 7)
+            .unwrap()
+            .and_hms_opt(1, 30, 0)
+            .unwrap();
         let r = resolve_local(overlap, ny);
         assert_eq!(r.utc, utc("2021-11-07T05:30:00Z"));
         assert_eq!(r.note, Some(Note::Ambiguous));
@@ -234,7 +240,10 @@ mod tests {
 
     #[test]
     fn the_seed_header_is_its_feed_time() {
-        assert_eq!(feed_time("1616075711000").unwrap(), utc("2021-03-18T13:55:11Z"));
+        assert_eq!(
+            feed_time("1616075711000").unwrap(),
+            utc("2021-03-18T13:55:11Z")
+        );
     }
 
     #[test]

@@ -109,7 +109,8 @@ fn upper_case_escapes(url: String) -> String {
     let mut bytes = url.into_bytes();
     let mut i = 0;
     while i + 2 < bytes.len() {
-        if bytes[i] == b'%' && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() {
+        if bytes[i] == b'%' && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit()
+        {
             bytes[i + 1].make_ascii_uppercase();
             bytes[i + 2].make_ascii_uppercase();
             i += 3;
@@ -198,7 +199,10 @@ mod tests {
     fn a_percent_sign_that_is_not_an_escape_is_kept() {
         let c = canonical_url("https://www.dw.com/zh/129%/a-1").unwrap();
         assert_eq!(c.url, "https://www.dw.com/zh/129%/a-1");
-        assert_eq!(canonical_url("https://x.org/a%").unwrap().url, "https://x.org/a%");
+        assert_eq!(
+            canonical_url("https://x.org/a%").unwrap().url,
+            "https://x.org/a%"
+        );
     }
 
     #[test]
@@ -209,15 +213,28 @@ mod tests {
 
     #[test]
     fn relative_or_hostless_links_are_not_absolute() {
-        for raw in ["/cn/a", "www.rfi.fr/cn", "http:///x", "javascript:void(0)", "://x.org", "1http://x.org"] {
+        for raw in [
+            "/cn/a",
+            "www.rfi.fr/cn",
+            "http:///x",
+            "javascript:void(0)",
+            "://x.org",
+            "1http://x.org",
+        ] {
             assert!(canonical_url(raw).is_err(), "{raw}");
         }
     }
 
     #[test]
     fn the_host_drops_user_info_port_and_trailing_dot() {
-        assert_eq!(canonical_url("http://u:P@Rfi.FR.:8080/a").unwrap().host, "rfi.fr");
-        assert_eq!(canonical_url("http://u:P@Rfi.FR.:8080/a").unwrap().url, "http://u:P@rfi.fr.:8080/a");
+        assert_eq!(
+            canonical_url("http://u:P@Rfi.FR.:8080/a").unwrap().host,
+            "rfi.fr"
+        );
+        assert_eq!(
+            canonical_url("http://u:P@Rfi.FR.:8080/a").unwrap().url,
+            "http://u:P@rfi.fr.:8080/a"
+        );
     }
 
     #[test]
@@ -237,7 +254,10 @@ mod tests {
     #[test]
     fn references_resolve_against_the_article_url() {
         let base = "https://www.rfi.fr/cn/a/b?x=1";
-        assert_eq!(resolve(base, "https://s.rfi.fr/i.jpg"), "https://s.rfi.fr/i.jpg");
+        assert_eq!(
+            resolve(base, "https://s.rfi.fr/i.jpg"),
+            "https://s.rfi.fr/i.jpg"
+        );
         assert_eq!(resolve(base, "//s.rfi.fr/i.jpg"), "https://s.rfi.fr/i.jpg");
         assert_eq!(resolve(base, "/i.jpg"), "https://www.rfi.fr/i.jpg");
         assert_eq!(resolve(base, "i.jpg"), "https://www.rfi.fr/cn/a/i.jpg");

@@ -41,7 +41,12 @@ fn article_files(dir: &Path, root: &Path, out: &mut Vec<String>) {
         } else {
             let name = path.file_name().unwrap().to_string_lossy();
             if name != "README.md" && name != "MANIFEST.tsv" {
-                out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                out.push(
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
             }
         }
     }
@@ -66,7 +71,10 @@ fn the_golden_table_covers_every_corpus_file() {
     let mut files = Vec::new();
     article_files(&root, &root, &mut files);
     files.sort();
-    let mut listed: Vec<String> = golden().into_iter().map(|row| row["path"].clone()).collect();
+    let mut listed: Vec<String> = golden()
+        .into_iter()
+        .map(|row| row["path"].clone())
+        .collect();
     listed.sort();
     assert_eq!(files, listed);
     assert_eq!(files.len(), 79);
@@ -91,8 +99,16 @@ fn every_corpus_file_has_the_golden_source_url_title_and_times() {
             sha256_hex(a.title.as_bytes())[..16].to_string(),
             &row["title_sha16"],
         );
-        check("title chars", a.title.chars().count().to_string(), &row["title_chars"]);
-        check("column_name", a.column_name.clone().unwrap_or_default(), &row["column_name"]);
+        check(
+            "title chars",
+            a.title.chars().count().to_string(),
+            &row["title_chars"],
+        );
+        check(
+            "column_name",
+            a.column_name.clone().unwrap_or_default(),
+            &row["column_name"],
+        );
         if a.profile == "rfi" {
             check(
                 "published_utc",
@@ -106,19 +122,31 @@ fn every_corpus_file_has_the_golden_source_url_title_and_times() {
             );
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn every_rfi_file_is_read_by_the_rfi_profile_with_a_paris_time() {
-    let rows: Vec<_> = golden().into_iter().filter(|r| r["source"] == "rfi").collect();
+    let rows: Vec<_> = golden()
+        .into_iter()
+        .filter(|r| r["source"] == "rfi")
+        .collect();
     assert_eq!(rows.len(), 28);
     for row in rows {
         let a = transform(&row["path"]);
         assert_eq!(a.profile, "rfi", "{}", row["path"]);
         assert_eq!(a.published_tz.as_deref(), Some("Europe/Paris"));
         assert_eq!(a.published_precision.map(|p| p.as_str()), Some("minute"));
-        assert!(a.feed_lag_s.unwrap() > 0, "{}: fed before published", row["path"]);
+        assert!(
+            a.feed_lag_s.unwrap() > 0,
+            "{}: fed before published",
+            row["path"]
+        );
     }
 }
 
@@ -126,7 +154,10 @@ fn every_rfi_file_is_read_by_the_rfi_profile_with_a_paris_time() {
 fn the_seed_file_has_the_worked_example_values() {
     let a = transform("seed/000_048dc874b1a19fb5.txt");
     assert_eq!(iso(a.feed_time_utc), "2021-03-18T13:55:11Z");
-    assert_eq!(a.published_utc.map(iso).as_deref(), Some("2021-03-18T13:26:00Z"));
+    assert_eq!(
+        a.published_utc.map(iso).as_deref(),
+        Some("2021-03-18T13:26:00Z")
+    );
     assert_eq!(a.feed_lag_s, Some(29 * 60 + 11));
     assert_eq!(a.source, "rfi");
     assert_eq!(a.column_name.as_deref(), Some("要闻解说"));
@@ -142,7 +173,15 @@ fn the_seed_file_has_the_worked_example_values() {
 fn no_corpus_body_holds_the_feed_footer_scripts_or_markup() {
     for row in golden() {
         let a = transform(&row["path"]);
-        for furniture in ["获取更多RSS", "feedx.", "<script", "<style", "<div", "<p>", "&nbsp;"] {
+        for furniture in [
+            "获取更多RSS",
+            "feedx.",
+            "<script",
+            "<style",
+            "<div",
+            "<p>",
+            "&nbsp;",
+        ] {
             assert!(
                 !a.body_text.contains(furniture),
                 "{}: body holds {furniture:?}",
@@ -153,7 +192,11 @@ fn no_corpus_body_holds_the_feed_footer_scripts_or_markup() {
             a.char_count as usize,
             a.body_text.chars().filter(|c| !c.is_whitespace()).count()
         );
-        let paragraphs = if a.body_text.is_empty() { 0 } else { a.body_text.split("\n\n").count() };
+        let paragraphs = if a.body_text.is_empty() {
+            0
+        } else {
+            a.body_text.split("\n\n").count()
+        };
         assert_eq!(a.paragraph_count as usize, paragraphs, "{}", row["path"]);
     }
 }

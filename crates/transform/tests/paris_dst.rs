@@ -31,11 +31,16 @@ fn last_sunday(year: i32, month: u32) -> NaiveDate {
 fn summer(year: i32) -> (i64, i64) {
     let at_one_utc = |d: NaiveDate| d.and_hms_opt(1, 0, 0).unwrap().and_utc().timestamp();
     let end_month = if year < 1996 { 9 } else { 10 };
-    (at_one_utc(last_sunday(year, 3)), at_one_utc(last_sunday(year, end_month)))
+    (
+        at_one_utc(last_sunday(year, 3)),
+        at_one_utc(last_sunday(year, end_month)),
+    )
 }
 
 fn offset_at(utc_seconds: i64) -> i64 {
-    let year = DateTime::<Utc>::from_timestamp(utc_seconds, 0).unwrap().year();
+    let year = DateTime::<Utc>::from_timestamp(utc_seconds, 0)
+        .unwrap()
+        .year();
     let (start, end) = summer(year);
     if (start..end).contains(&utc_seconds) {
         2 * HOUR
@@ -61,7 +66,9 @@ fn reference(local: NaiveDateTime) -> (i64, Option<Note>) {
 }
 
 fn local_from_seconds(seconds: i64) -> NaiveDateTime {
-    DateTime::<Utc>::from_timestamp(seconds, 0).unwrap().naive_utc()
+    DateTime::<Utc>::from_timestamp(seconds, 0)
+        .unwrap()
+        .naive_utc()
 }
 
 fn check(local: NaiveDateTime) -> Result<(), TestCaseError> {
@@ -100,9 +107,18 @@ proptest! {
 fn the_reference_agrees_with_the_spec_examples() {
     let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
     let utc = |s: &str| s.parse::<DateTime<Utc>>().unwrap().timestamp();
-    assert_eq!(reference(at("2021-10-31 02:30")), (utc("2021-10-31T00:30:00Z"), Some(Note::Ambiguous)));
-    assert_eq!(reference(at("2021-03-28 02:30")), (utc("2021-03-28T01:30:00Z"), Some(Note::Nonexistent)));
-    assert_eq!(reference(at("2021-03-18 14:26")), (utc("2021-03-18T13:26:00Z"), None));
+    assert_eq!(
+        reference(at("2021-10-31 02:30")),
+        (utc("2021-10-31T00:30:00Z"), Some(Note::Ambiguous))
+    );
+    assert_eq!(
+        reference(at("2021-03-28 02:30")),
+        (utc("2021-03-28T01:30:00Z"), Some(Note::Nonexistent))
+    );
+    assert_eq!(
+        reference(at("2021-03-18 14:26")),
+        (utc("2021-03-18T13:26:00Z"), None)
+    );
     // 1995 summer time ended in September.
     assert_eq!(reference(at("1995-09-24 02:30")).1, Some(Note::Ambiguous));
     assert_eq!(reference(at("1995-10-29 02:30")).1, None);
@@ -112,10 +128,20 @@ fn the_reference_agrees_with_the_spec_examples() {
 fn every_change_day_from_1990_to_2037_has_one_gap_hour_and_one_repeated_hour() {
     for year in 1990..2038 {
         let (start, end) = summer(year);
-        let gap = resolve_local(local_from_seconds(start + HOUR + 1800), chrono_tz::Europe::Paris);
+        let gap = resolve_local(
+            local_from_seconds(start + HOUR + 1800),
+            chrono_tz::Europe::Paris,
+        );
         assert_eq!(gap.note, Some(Note::Nonexistent), "{year} spring");
-        let overlap = resolve_local(local_from_seconds(end + HOUR + 1800), chrono_tz::Europe::Paris);
+        let overlap = resolve_local(
+            local_from_seconds(end + HOUR + 1800),
+            chrono_tz::Europe::Paris,
+        );
         assert_eq!(overlap.note, Some(Note::Ambiguous), "{year} autumn");
-        assert_eq!(overlap.utc.timestamp(), end - 1800, "{year} autumn takes the earlier instant");
+        assert_eq!(
+            overlap.utc.timestamp(),
+            end - 1800,
+            "{year} autumn takes the earlier instant"
+        );
     }
 }

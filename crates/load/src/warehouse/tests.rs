@@ -49,7 +49,10 @@ fn reject(path: &str) -> Reject {
 
 fn rows(path: &Path) -> usize {
     let file = File::open(path).unwrap();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
     reader.map(|b| b.unwrap().num_rows()).sum()
 }
 
@@ -79,10 +82,22 @@ fn records_land_in_source_and_year_partitions_behind_the_published_links() {
         &[reject("e")],
     );
     let articles = out.path().join("articles");
-    assert!(fs::symlink_metadata(&articles).unwrap().file_type().is_symlink());
-    assert_eq!(rows(&articles.join("source=rfi/year=2021").join(PART_FILE)), 2);
-    assert_eq!(rows(&articles.join("source=rfi/year=2023").join(PART_FILE)), 1);
-    assert_eq!(rows(&articles.join("source=dw/year=2020").join(PART_FILE)), 1);
+    assert!(fs::symlink_metadata(&articles)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        rows(&articles.join("source=rfi/year=2021").join(PART_FILE)),
+        2
+    );
+    assert_eq!(
+        rows(&articles.join("source=rfi/year=2023").join(PART_FILE)),
+        1
+    );
+    assert_eq!(
+        rows(&articles.join("source=dw/year=2020").join(PART_FILE)),
+        1
+    );
     assert_eq!(rows(&out.path().join("rejects").join(PART_FILE)), 1);
     let summary: RunSummary =
         serde_json::from_slice(&fs::read(out.path().join(SUMMARY_FILE)).unwrap()).unwrap();
@@ -92,11 +107,22 @@ fn records_land_in_source_and_year_partitions_behind_the_published_links() {
 #[test]
 fn timestamps_are_utc_adjusted_millis_and_files_are_zstd() {
     let out = tempfile::tempdir().unwrap();
-    commit(out.path(), &[article("rfi", "2021-03-18T13:55:11Z", "a")], &[]);
-    let path = out.path().join("articles/source=rfi/year=2021").join(PART_FILE);
+    commit(
+        out.path(),
+        &[article("rfi", "2021-03-18T13:55:11Z", "a")],
+        &[],
+    );
+    let path = out
+        .path()
+        .join("articles/source=rfi/year=2021")
+        .join(PART_FILE);
     let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
     let schema = reader.metadata().file_metadata().schema_descr();
-    let feed = schema.columns().iter().find(|c| c.name() == "feed_time_utc").unwrap();
+    let feed = schema
+        .columns()
+        .iter()
+        .find(|c| c.name() == "feed_time_utc")
+        .unwrap();
     assert_eq!(
         feed.logical_type_ref(),
         Some(&parquet::basic::LogicalType::timestamp(
@@ -105,7 +131,10 @@ fn timestamps_are_utc_adjusted_millis_and_files_are_zstd() {
         ))
     );
     let column = reader.metadata().row_group(0).column(0);
-    assert_eq!(column.compression(), Compression::ZSTD(ZstdLevel::default()));
+    assert_eq!(
+        column.compression(),
+        Compression::ZSTD(ZstdLevel::default())
+    );
     let batch = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
         .unwrap()
         .build()
@@ -119,11 +148,23 @@ fn timestamps_are_utc_adjusted_millis_and_files_are_zstd() {
 #[test]
 fn a_second_commit_replaces_the_first_and_keeps_only_one_older_generation() {
     let out = tempfile::tempdir().unwrap();
-    commit(out.path(), &[article("rfi", "2021-03-18T13:55:11Z", "a")], &[]);
-    commit(out.path(), &[article("dw", "2021-03-18T13:55:11Z", "b")], &[]);
+    commit(
+        out.path(),
+        &[article("rfi", "2021-03-18T13:55:11Z", "a")],
+        &[],
+    );
+    commit(
+        out.path(),
+        &[article("dw", "2021-03-18T13:55:11Z", "b")],
+        &[],
+    );
     assert!(!out.path().join("articles/source=rfi").exists());
     assert!(out.path().join("articles/source=dw").exists());
-    commit(out.path(), &[article("bbc", "2021-03-18T13:55:11Z", "c")], &[]);
+    commit(
+        out.path(),
+        &[article("bbc", "2021-03-18T13:55:11Z", "c")],
+        &[],
+    );
     let mut generations: Vec<_> = fs::read_dir(out.path().join(".wirehouse/generations"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -135,17 +176,27 @@ fn a_second_commit_replaces_the_first_and_keeps_only_one_older_generation() {
 #[test]
 fn an_uncommitted_generation_is_invisible_and_cleared_by_the_next_commit() {
     let out = tempfile::tempdir().unwrap();
-    commit(out.path(), &[article("rfi", "2021-03-18T13:55:11Z", "a")], &[]);
+    commit(
+        out.path(),
+        &[article("rfi", "2021-03-18T13:55:11Z", "a")],
+        &[],
+    );
     {
         // A run that dies mid-way: files written, never committed.
         let warehouse = Warehouse::open(out.path()).unwrap();
         let mut generation = warehouse.begin().unwrap();
-        generation.push_article(&article("dw", "2021-03-18T13:55:11Z", "b")).unwrap();
+        generation
+            .push_article(&article("dw", "2021-03-18T13:55:11Z", "b"))
+            .unwrap();
         std::mem::forget(generation);
     }
     assert!(out.path().join("articles/source=rfi").exists());
     assert!(!out.path().join("articles/source=dw").exists());
-    commit(out.path(), &[article("bbc", "2021-03-18T13:55:11Z", "c")], &[]);
+    commit(
+        out.path(),
+        &[article("bbc", "2021-03-18T13:55:11Z", "c")],
+        &[],
+    );
     let names: Vec<_> = fs::read_dir(out.path().join(".wirehouse/generations"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -175,7 +226,10 @@ fn an_output_under_a_file_cannot_be_opened() {
     let out = tempfile::tempdir().unwrap();
     fs::write(out.path().join("file"), b"x").unwrap();
     let err = Warehouse::open(&out.path().join("file/sub")).unwrap_err();
-    assert!(err.to_string().contains("cannot create the output folder"), "{err}");
+    assert!(
+        err.to_string().contains("cannot create the output folder"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,0 +1,64 @@
+//! Command-line arguments, as typed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// wirehouse: feed-archive article files → normalized Parquet datasets.
+#[derive(Debug, Parser)]
+#[command(name = "wirehouse", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Extract, normalize and load every article file under the inputs.
+    ///
+    /// Options come from a pipeline file, from flags, or both (flags win).
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline file (TOML) with inputs, output and options; its relative
+    /// paths are relative to the file's folder.
+    pub pipeline: Option<PathBuf>,
+
+    /// Input folder or file (repeatable); replaces the pipeline's inputs.
+    #[arg(long = "input", short = 'i', value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output folder for the datasets; replaces the pipeline's output.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Folder of site profiles (*.toml) to use instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
+
+    /// Worker threads for extraction (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Files larger than this are rejected as too_large.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_bytes: Option<u64>,
+
+    /// Progress display: a bar on a terminal, log lines otherwise.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// A bar when stderr is a terminal, log lines when it is not.
+    Auto,
+    /// Always a bar.
+    Bar,
+    /// Always log lines.
+    Log,
+    /// Nothing but the final summary.
+    Quiet,
+}

@@ -1,0 +1,177 @@
+//! Finding article files under the input roots, in a deterministic order.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+/// One file to process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputPath {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its path relative to its input root, `/`-separated (the `source_path`
+    /// column). For an input that is a file, its name.
+    pub source_path: String,
+}
+
+/// Something under an input that could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unlisted {
+    /// Path relative to its input root.
+    pub source_path: String,
+    /// Why.
+    pub message: String,
+}
+
+/// Whether a file name is an article file: extension `.md`, `.txt` or none,
+/// not hidden, and not an archive's own README or MANIFEST.
+pub fn is_article_name(name: &str) -> bool {
+    if name.starts_with('.') {
+        return false;
+    }
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, Some(ext)),
+        _ => (name, None),
+    };
+    let article_extension = match extension {
+        None => true,
+        Some(ext) => ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("txt"),
+    };
+    let documentation = ["readme", "manifest"]
+        .iter()
+        .any(|doc| stem.eq_ignore_ascii_case(doc));
+    article_extension && !documentation
+}
+
+/// Lists the article files under `inputs`: each root in the order given, and
+/// under a root depth-first in byte order of names, so the same tree always
+/// gives the same order. Symbolic links are followed (loops are reported,
+/// not followed); hidden folders such as `.git` are skipped.
+pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
+    let mut files = Vec::new();
+    let mut unlisted = Vec::new();
+    for root in inputs {
+        if root.is_file() {
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| root.display().to_string());
+            files.push(InputPath {
+                path: root.clone(),
+                source_path: name,
+            });
+            continue;
+        }
+        let walker = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    if entry.file_type().is_file()
+                        && is_article_name(&entry.file_name().to_string_lossy())
+                    {
+                        files.push(InputPath {
+                            source_path: relative(root, entry.path()),
+                            path: entry.into_path(),
+                        });
+                    }
+                }
+                Err(err) => {
+                    let source_path = err
+                        .path()
+                        .map(|p| relative(root, p))
+                        .unwrap_or_else(|| root.display().to_string());
+                    unlisted.push(Unlisted {
+                        source_path,
+                        message: format!("cannot list: {err}"),
+                    });
+                }
+            }
+        }
+    }
+    (files, unlisted)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn article_names_are_md_txt_or_bare_but_not_docs_or_hidden() {
+        for name in [
+            "1.md",
+            "a b [c]（全角） .md",
+            "x.TXT",
+            "1047482",
+            "notes.v2.md",
+        ] {
+            assert!(is_article_name(name), "{name}");
+        }
+        for name in [
+            "README.md",
+            "readme",
+            "MANIFEST.tsv",
+            "a.tsv",
+            "a.parquet",
+            ".hidden.md",
+            "x.json",
+        ] {
+            assert!(!is_article_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn discovery_is_recursive_sorted_and_skips_hidden_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in [
+            "b/2.md",
+            "b/1.md",
+            "a.md",
+            ".git/x.md",
+            "c/README.md",
+            "c/d/e",
+            "c/skip.json",
+        ] {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        }
+        let (files, unlisted) = discover(&[root.to_path_buf()]);
+        let names: Vec<_> = files.iter().map(|f| f.source_path.as_str()).collect();
+        assert_eq!(names, vec!["a.md", "b/1.md", "b/2.md", "c/d/e"]);
+        assert!(unlisted.is_empty());
+    }
+
+    #[test]
+    fn a_file_input_is_named_by_its_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.md");
+        std::fs::write(&path, b"x").unwrap();
+        let (files, _) = discover(std::slice::from_ref(&path));
+        assert_eq!(files[0].source_path, "x.md");
+    }
+
+    #[test]
+    fn a_symlink_loop_is_reported_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
+        let (files, unlisted) = discover(&[dir.path().to_path_buf()]);
+        assert!(files.is_empty());
+        assert_eq!(unlisted.len(), 1);
+        assert_eq!(unlisted[0].source_path, "a/loop");
+    }
+}

@@ -1,0 +1,475 @@
+//! `wirehouse run` end to end: the real corpus, the bundled sample, bad
+//! invocations. Datasets are read back from the Parquet files themselves.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+type Row = BTreeMap<String, String>;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corpus() -> PathBuf {
+    std::env::var_os("WIREHOUSE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/corpus"))
+}
+
+fn wirehouse(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wirehouse"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn run_ok(args: &[&str]) -> Output {
+    let out = wirehouse(args);
+    assert!(
+        out.status.success(),
+        "wirehouse {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn cell(column: &ArrayRef, i: usize) -> String {
+    if column.is_null(i) {
+        return String::new();
+    }
+    match column.data_type() {
+        arrow_schema::DataType::Utf8 => column.as_string::<i32>().value(i).to_string(),
+        arrow_schema::DataType::Int64 => column.as_primitive::<Int64Type>().value(i).to_string(),
+        arrow_schema::DataType::Int32 => column.as_primitive::<Int32Type>().value(i).to_string(),
+        arrow_schema::DataType::Boolean => column.as_boolean().value(i).to_string(),
+        arrow_schema::DataType::Timestamp(_, _) => {
+            let ms = column.as_primitive::<TimestampMillisecondType>().value(i);
+            chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        }
+        arrow_schema::DataType::List(_) => {
+            let list = column.as_list::<i32>().value(i);
+            (0..list.len())
+                .map(|j| cell(&list, j))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        other => panic!("unexpected type {other}"),
+    }
+}
+
+/// Every row of every Parquet file under `dir`, with Hive partition values
+/// added as columns, in path order.
+fn read_dataset(dir: &Path) -> Vec<Row> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut rows = Vec::new();
+    for path in files {
+        let partitions: Vec<(String, String)> = path
+            .strip_prefix(dir)
+            .unwrap()
+            .components()
+            .filter_map(|c| {
+                let s = c.as_os_str().to_str()?;
+                let (k, v) = s.split_once('=')?;
+                Some((k.to_string(), v.to_string()))
+            })
+            .collect();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for batch in reader {
+            let batch = batch.unwrap();
+            for i in 0..batch.num_rows() {
+                let mut row: Row = partitions.iter().cloned().collect();
+                for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                    row.insert(field.name().clone(), cell(column, i));
+                }
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("run-summary.json")).unwrap()).unwrap()
+}
+
+fn tsv(path: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split('\t').chain(std::iter::repeat("")))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_real_corpus_gives_one_record_per_file_and_the_seed_has_the_spec_values() {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("warehouse");
+    run_ok(&[
+        "run",
+        "--input",
+        corpus().to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+    let rows = read_dataset(&out_dir.join("articles"));
+    assert_eq!(rows.len(), 79);
+    let s = summary(&out_dir);
+    assert_eq!(s["files_found"], 79);
+    assert_eq!(s["records"], 79);
+    assert_eq!(s["duplicates"], 0);
+    assert_eq!(s["rejects"], 0);
+    assert!(read_dataset(&out_dir.join("rejects")).is_empty());
+
+    let seed = rows
+        .iter()
+        .find(|r| r["source_path"] == "seed/000_048dc874b1a19fb5.txt")
+        .unwrap();
+    assert_eq!(seed["source"], "rfi");
+    assert_eq!(seed["year"], "2021");
+    assert_eq!(seed["profile"], "rfi");
+    assert_eq!(seed["feed_time_utc"], "2021-03-18T13:55:11Z");
+    assert_eq!(seed["published_utc"], "2021-03-18T13:26:00Z");
+    assert_eq!(seed["published_raw"], "18/03/2021 - 14:26");
+    assert_eq!(seed["published_tz"], "Europe/Paris");
+    assert_eq!(seed["published_precision"], "minute");
+    assert_eq!(seed["published_note"], "");
+    assert_eq!(seed["feed_lag_s"], "1751");
+    assert_eq!(seed["column_name"], "要闻解说");
+    assert_eq!(seed["title"], "中美首次高层会 双方皆对成果不表期待");
+    assert!(seed["url"].starts_with("http://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/"));
+    assert!(seed["url_raw"].starts_with("http://www.rfi.fr//cn/"));
+    assert_eq!(seed["has_feed_footer"], "true");
+    assert_eq!(seed["article_id"].len(), 32);
+    // The corpus manifest lists each file's SHA-256.
+    let manifest = tsv(&corpus().join("MANIFEST.tsv"));
+    let listed = manifest
+        .iter()
+        .find(|r| r["local_path"] == "seed/000_048dc874b1a19fb5.txt")
+        .unwrap();
+    assert_eq!(seed["content_sha256"], listed["sha256"]);
+    for row in &rows {
+        let listed = manifest
+            .iter()
+            .find(|r| r["local_path"] == row["source_path"])
+            .unwrap();
+        assert_eq!(
+            row["content_sha256"], listed["sha256"],
+            "{}",
+            row["source_path"]
+        );
+    }
+}
+
+#[test]
+fn the_sample_pipeline_matches_its_expected_outcomes() {
+    let out = tempfile::tempdir().unwrap();
+    let pipeline = repo().join("pipelines/sample.toml");
+    let stdout = run_ok(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--output",
+        out.path().to_str().unwrap(),
+        "--progress",
+        "log",
+    ]);
+    let printed = String::from_utf8_lossy(&stdout.stdout);
+    assert!(
+        printed.contains("wirehouse run sample: 34 files found"),
+        "{printed}"
+    );
+    assert!(printed.contains("duplicates         1"), "{printed}");
+
+    let expected = tsv(&repo().join("data/sample/expected.tsv"));
+    let articles = read_dataset(&out.path().join("articles"));
+    let rejects = read_dataset(&out.path().join("rejects"));
+    let by_path = |rows: &[Row], p: &str| rows.iter().find(|r| r["source_path"] == p).cloned();
+    for want in &expected {
+        let path = &want["path"];
+        match want["outcome"].as_str() {
+            "record" => {
+                let got = by_path(&articles, path).unwrap_or_else(|| panic!("{path}: no record"));
+                assert_eq!(got["source"], want["source"], "{path}");
+                assert_eq!(got["feed_time_utc"], want["feed_time_utc"], "{path}");
+                if got["profile"] == "rfi" {
+                    assert_eq!(got["published_utc"], want["published_utc"], "{path}");
+                    assert_eq!(got["published_note"], want["published_note"], "{path}");
+                }
+            }
+            "duplicate" => {
+                assert!(by_path(&articles, path).is_none(), "{path}");
+                assert!(by_path(&rejects, path).is_none(), "{path}");
+            }
+            "reject" => {
+                let got = by_path(&rejects, path).unwrap_or_else(|| panic!("{path}: no reject"));
+                assert_eq!(got["error_kind"], want["error_kind"], "{path}");
+                assert!(got["error_message"].len() > 10, "{path}");
+            }
+            other => panic!("unknown outcome {other}"),
+        }
+    }
+    let count = |o: &str| expected.iter().filter(|r| r["outcome"] == o).count();
+    assert_eq!(articles.len(), count("record"));
+    assert_eq!(rejects.len(), count("reject"));
+    let s = summary(out.path());
+    assert_eq!(s["files_found"], expected.len());
+    assert_eq!(s["duplicates"], count("duplicate"));
+    assert_eq!(
+        s["files_found"].as_u64().unwrap(),
+        s["records"].as_u64().unwrap()
+            + s["duplicates"].as_u64().unwrap()
+            + s["rejects"].as_u64().unwrap()
+    );
+    // Plain log lines, not a bar, when stderr is not a terminal.
+    let log = String::from_utf8_lossy(&stdout.stderr);
+    assert!(log.contains("34/34 files (100.0%)"), "{log}");
+}
+
+#[test]
+fn output_is_byte_identical_whatever_the_thread_count() {
+    let out = tempfile::tempdir().unwrap();
+    let one = out.path().join("one");
+    let four = out.path().join("four");
+    for (dir, threads) in [(&one, "1"), (&four, "4")] {
+        run_ok(&[
+            "run",
+            "--input",
+            corpus().to_str().unwrap(),
+            "--output",
+            dir.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--progress",
+            "quiet",
+        ]);
+    }
+    let parts = |root: &Path| {
+        let mut files = BTreeMap::new();
+        let mut stack = vec![root.join("articles/"), root.join("rejects/")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.insert(
+                        p.strip_prefix(root).unwrap().to_path_buf(),
+                        std::fs::read(&p).unwrap(),
+                    );
+                }
+            }
+        }
+        files
+    };
+    let (a, b) = (parts(&one), parts(&four));
+    assert!(a.len() > 20);
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs", path.display());
+    }
+}
+
+#[test]
+fn files_over_the_size_limit_are_rejected_and_counted() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&[
+        "run",
+        "--input",
+        corpus()
+            .join("dutymachine-news/articles/rfi")
+            .to_str()
+            .unwrap(),
+        "--output",
+        out.path().to_str().unwrap(),
+        "--max-file-bytes",
+        "5000",
+        "--progress",
+        "quiet",
+    ]);
+    let rejects = read_dataset(&out.path().join("rejects"));
+    let records = read_dataset(&out.path().join("articles"));
+    assert!(!rejects.is_empty() && !records.is_empty());
+    assert_eq!(rejects.len() + records.len(), 12);
+    for r in &rejects {
+        assert_eq!(r["error_kind"], "too_large");
+        assert!(r["file_size"].parse::<u64>().unwrap() > 5000);
+        assert!(r["error_message"].contains("over the limit of 5000 bytes"));
+    }
+}
+
+#[test]
+fn a_dangling_link_is_an_io_reject_not_a_lost_file() {
+    let input = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(input.path().join("gone.md"), input.path().join("link.md")).unwrap();
+    std::fs::write(
+        input.path().join("ok.md"),
+        "<!--1616075711000-->\n[t](https://news.example.org/a)\n---\n\n<p>x</p>",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    run_ok(&[
+        "run",
+        "--input",
+        input.path().to_str().unwrap(),
+        "--output",
+        out.path().join("w").to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+    let s = summary(&out.path().join("w"));
+    assert_eq!(s["files_found"], 2);
+    assert_eq!(s["records"], 1);
+    assert_eq!(s["rejects_by_kind"]["io"], 1);
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let out = wirehouse(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("wirehouse: error: "), "{stderr}");
+    assert!(stderr.contains(needle), "{stderr} lacks {needle}");
+}
+
+#[test]
+fn a_missing_input_fails_with_a_one_line_reason() {
+    fails_with(
+        &["run", "--input", "/no/such/archive", "--output", "/tmp/x"],
+        "input /no/such/archive does not exist",
+    );
+}
+
+#[test]
+fn an_unwritable_output_fails_with_a_one_line_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    std::fs::write(&file, b"x").unwrap();
+    let output = file.join("out");
+    fails_with(
+        &[
+            "run",
+            "--input",
+            corpus().to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ],
+        "cannot use output folder",
+    );
+}
+
+#[test]
+fn an_invalid_pipeline_file_fails_naming_the_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "inputs = [\"x\"]\nthreds = 2\n").unwrap();
+    fails_with(&["run", file.to_str().unwrap()], "threds");
+    fails_with(&["run", file.to_str().unwrap()], "bad.toml");
+    fails_with(
+        &["run", dir.path().join("none.toml").to_str().unwrap()],
+        "cannot read pipeline file",
+    );
+}
+
+#[test]
+fn an_invalid_profile_folder_fails_naming_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("generic.toml"), "name = \"generic\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("x.toml"),
+        "name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[lead]\nselector = \"p[\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    fails_with(
+        &[
+            "run",
+            "--input",
+            corpus().to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--profiles",
+            dir.path().to_str().unwrap(),
+        ],
+        "x.toml: lead.selector",
+    );
+}
+
+#[test]
+fn an_output_folder_holding_foreign_data_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("articles")).unwrap();
+    fails_with(
+        &[
+            "run",
+            "--input",
+            corpus().to_str().unwrap(),
+            "--output",
+            dir.path().to_str().unwrap(),
+        ],
+        "not made by wirehouse",
+    );
+}
+
+#[test]
+fn a_rerun_replaces_the_dataset_and_the_old_files_disappear() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    let rfi = corpus().join("dutymachine-news/articles/rfi");
+    let dw = corpus().join("dutymachine-news/articles/dw");
+    run_ok(&[
+        "run",
+        "--input",
+        rfi.to_str().unwrap(),
+        "--output",
+        o,
+        "--progress",
+        "quiet",
+    ]);
+    assert_eq!(read_dataset(&out.path().join("articles")).len(), 12);
+    run_ok(&[
+        "run",
+        "--input",
+        dw.to_str().unwrap(),
+        "--output",
+        o,
+        "--progress",
+        "quiet",
+    ]);
+    let rows = read_dataset(&out.path().join("articles"));
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["source"] == "dw"));
+    assert_eq!(summary(out.path())["generation"], "gen-000002");
+}
