@@ -47,7 +47,7 @@ pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
         }
         None => (PipelineFile::default(), PathBuf::new()),
     };
-    let from_file = |p: &PathBuf| base.join(p);
+    let from_file = |p: &PathBuf| lexically_clean(&base.join(p));
 
     let inputs: Vec<PathBuf> = if args.inputs.is_empty() {
         file.inputs.iter().map(from_file).collect()
@@ -102,6 +102,28 @@ pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
     })
 }
 
+/// `a/b/../c` → `a/c`, so messages show the paths people would write. Only
+/// `..` after a named folder is folded; a leading `..` stays.
+fn lexically_clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +151,20 @@ mod tests {
         assert_eq!(config.inputs, vec![dir.path().join("in")]);
         assert_eq!(config.output, dir.path().join("out"));
         assert_eq!(config.threads, 3);
+    }
+
+    #[test]
+    fn pipeline_relative_paths_are_shown_clean() {
+        assert_eq!(
+            lexically_clean(Path::new("pipelines/../data/x")),
+            Path::new("data/x")
+        );
+        assert_eq!(
+            lexically_clean(Path::new("../data/./x")),
+            Path::new("../data/x")
+        );
+        assert_eq!(lexically_clean(Path::new("/a/b/../../c")), Path::new("/c"));
+        assert_eq!(lexically_clean(Path::new("a/..")), Path::new("."));
     }
 
     #[test]

@@ -235,11 +235,11 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
         .unwrap_or_default();
     writeln!(
         out,
-        "wirehouse run{name}: {} files found in {:.2} s ({:.0} files/s, {:.1} MB read)",
+        "wirehouse run{name}: {} files found in {:.2} s ({:.0} files/s, {} read)",
         s.files_found,
         s.elapsed_s,
         s.files_per_s,
-        s.bytes_read as f64 / 1e6
+        human_bytes(s.bytes_read)
     )?;
     writeln!(
         out,
@@ -266,4 +266,13 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
     writeln!(out, "    rejects   {dir}/rejects")?;
     writeln!(out, "    summary   {dir}/run-summary.json")?;
     Ok(())
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / f64::from(1u32 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1u32 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
 }
