@@ -18,6 +18,32 @@ pub enum Command {
     ///
     /// Options come from a pipeline file, from flags, or both (flags win).
     Run(RunArgs),
+    /// List the site profiles: hosts, and where each field is read from.
+    Profiles(ProfilesArgs),
+    /// Print the record one file becomes, and which profile rule produced
+    /// each field (exits 1 if the file is rejected).
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Folder of site profiles (*.toml) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The article file.
+    pub file: PathBuf,
+
+    /// Folder of site profiles (*.toml) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
+
+    /// Print the whole body text instead of its first and last paragraph.
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]

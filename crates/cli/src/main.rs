@@ -3,10 +3,12 @@
 //! [`run::run`] drives discover → extract → transform → load.
 //!
 //! Exit codes: 0 on success (a run with rejects succeeds), 2 when the run
-//! cannot start or cannot write its output, with a one-line reason on stderr.
+//! cannot start or cannot write its output, with a one-line reason on stderr;
+//! `inspect` exits 1 when the file it inspects is rejected.
 
 mod cli;
 mod discover;
+mod inspect;
 mod pipeline;
 mod progress;
 mod run;
@@ -19,7 +21,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match dispatch(args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             // A closed pipe (`wirehouse … | head`) is not a failure.
             if err.chain().any(|cause| {
@@ -36,13 +38,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(args: cli::Cli) -> anyhow::Result<()> {
+fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
     match args.command {
         cli::Command::Run(run_args) => {
             let config = pipeline::resolve(run_args)?;
             let summary = run::run(&config)?;
             run::print_summary(&config, &summary)?;
-            Ok(())
+        }
+        cli::Command::Profiles(args) => inspect::profiles(&args)?,
+        cli::Command::Inspect(args) => {
+            if !inspect::inspect(&args)? {
+                return Ok(ExitCode::from(1));
+            }
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

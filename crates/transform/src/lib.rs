@@ -19,13 +19,15 @@
 //! record; a value that cannot be read is null with a note, never a guess;
 //! nothing here panics on input.
 
+pub mod locate;
 pub mod profile;
+pub mod published;
 pub mod source;
 pub mod text;
 pub mod time;
 pub mod url;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use scraper::Html;
 use wirehouse_extract::RawArticle;
 
@@ -132,22 +134,88 @@ impl Transformer {
 
     /// Turns one framed file into its record.
     pub fn transform(&self, raw: &RawArticle) -> Result<Article, TransformError> {
+        self.build(raw, None)
+    }
+
+    /// Like [`Transformer::transform`], and says which rule produced each
+    /// field: the tool for debugging a profile.
+    pub fn inspect(&self, raw: &RawArticle) -> Result<(Article, Trace), TransformError> {
+        let mut trace = Trace::new();
+        let article = self.build(raw, Some(&mut trace))?;
+        Ok((article, trace))
+    }
+
+    fn build(&self, raw: &RawArticle, mut trace: Option<&mut Trace>) -> Result<Article, TransformError> {
+        let mut note = |field: &'static str, rule: String| {
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.push((field, rule));
+            }
+        };
         let feed_time_utc = time::feed_time(raw.feed_time_raw())?;
+        note("feed_time_utc", "line 1: epoch milliseconds".into());
         let canonical = url::canonical_url(raw.url_raw())?;
         let profile = self.profiles.for_host(&canonical.host);
-        let source = profile
-            .source
-            .clone()
-            .or_else(|| source::known_source(&canonical.host).map(str::to_string))
-            .unwrap_or_else(|| source::OTHER_SOURCE.to_string());
+        note("profile", format!("{} ({}), chosen by host {}", profile.name, profile.origin, canonical.host));
+        let source = match &profile.source {
+            Some(source) => {
+                note("source", format!("profile {}", profile.name));
+                source.clone()
+            }
+            None => {
+                let known = source::known_source(&canonical.host);
+                note("source", match known {
+                    Some(_) => format!("host {} in the spec's source table", canonical.host),
+                    None => format!("host {} is no known source", canonical.host),
+                });
+                known.unwrap_or(source::OTHER_SOURCE).to_string()
+            }
+        };
 
-        let (title, column_name) = clean_title(raw.title_raw(), &canonical.url, profile);
+        let (title, column_name, title_rule) = clean_title(raw.title_raw(), &canonical.url, profile);
+        note("title", title_rule);
 
         let (html, has_feed_footer) = text::split_feed_footer(raw.html());
+        note("has_feed_footer", format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end"));
         let doc = Html::parse_document(html);
-        let published = read_published(&doc, profile);
-        let body = text::read_body(&doc, profile, &canonical.url);
+        let mut removed = text::furniture(&doc, profile);
+        note("furniture", format!("{} element(s) removed by body.remove and the always-removed tags", removed.len()));
 
+        let published = published::read_published(&doc, &canonical.url, feed_time_utc, profile, &removed);
+        note("published_utc", published.rule.clone().unwrap_or_else(|| "no published locator".into()));
+
+        let mut locate = |field: &'static str, locator: Option<&profile::Locator>, removed: &mut std::collections::HashSet<_>| {
+            let Some(locator) = locator else {
+                return None;
+            };
+            match locator.locate(&doc, &canonical.url, removed) {
+                locate::Located::Found { value, element } => {
+                    if let Some(element) = element {
+                        removed.insert(element);
+                    }
+                    note(field, locator.describe.clone());
+                    Some(value)
+                }
+                _ => {
+                    note(field, format!("{} (nothing there)", locator.describe));
+                    None
+                }
+            }
+        };
+        let byline = locate("byline", profile.byline.as_ref(), &mut removed);
+        let lead = locate("lead", profile.lead.as_ref(), &mut removed);
+        let copyright_element = locate("copyright", profile.copyright.as_ref(), &mut removed);
+
+        let body = text::read_body(&doc, profile, &canonical.url, &removed);
+        note(
+            "body_text",
+            format!(
+                "{} paragraph(s) of `{}`, {} dropped by profile patterns",
+                body.paragraphs.len(),
+                profile.spec.body.paragraphs.as_deref().unwrap_or("p, h2, h3, h4, blockquote, pre"),
+                body.dropped
+            ),
+        );
+        let copyright = copyright_element.or(body.copyright);
         let body_text = body.paragraphs.join("\n\n");
         let char_count = body_text.chars().filter(|c| !c.is_whitespace()).count();
         let feed_lag_s = published.utc.map(|p| (feed_time_utc - p).num_seconds());
@@ -170,17 +238,21 @@ impl Transformer {
             published_precision: published.precision,
             published_note: published.note,
             feed_lag_s,
-            byline: None,
-            lead: body.lead,
+            byline,
+            lead,
             paragraph_count: saturating_i32(body.paragraphs.len()),
             char_count: saturating_i32(char_count),
             body_text,
             image_urls: body.images,
-            copyright: body.copyright,
+            copyright,
             has_feed_footer,
         })
     }
 }
+
+/// Which rule produced each field of a record: `(field, rule)` pairs in the
+/// order the fields were read.
+pub type Trace = Vec<(&'static str, String)>;
 
 fn saturating_i32(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -188,11 +260,13 @@ fn saturating_i32(n: usize) -> i32 {
 
 /// The title with whitespace collapsed and the profile's suffixes removed, and
 /// the column it names (or the URL names).
-fn clean_title(raw: &str, canonical_url: &str, profile: &Profile) -> (String, Option<String>) {
+fn clean_title(raw: &str, canonical_url: &str, profile: &Profile) -> (String, Option<String>, String) {
     let mut title = text::collapse_whitespace(raw);
+    let mut rule = String::from("link text, whitespace collapsed");
     for suffix in &profile.title.strip_suffixes {
         if let Some(stripped) = title.strip_suffix(suffix.as_str()) {
             title = stripped.trim_end().to_string();
+            rule.push_str(&format!(", suffix {suffix:?} removed"));
             break;
         }
     }
@@ -203,15 +277,19 @@ fn clean_title(raw: &str, canonical_url: &str, profile: &Profile) -> (String, Op
             if !head.is_empty() && !tail.is_empty() {
                 column = Some(tail.to_string());
                 title = head.to_string();
+                rule.push_str(&format!(", column after the last {separator:?}"));
             }
         }
     }
     if column.is_none() {
         if let Some(marker) = &profile.title.column_after_url_segment {
             column = column_from_url(canonical_url, marker);
+            if column.is_some() {
+                rule.push_str(&format!(", column from the URL after /{marker}/"));
+            }
         }
     }
-    (title, column)
+    (title, column, rule)
 }
 
 /// The URL path segment after the segment equal to `marker`, decoded.
@@ -227,69 +305,6 @@ fn column_from_url(canonical_url: &str, marker: &str) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
-}
-
-/// A published time as read from the page.
-#[derive(Debug, Default)]
-struct Published {
-    utc: Option<DateTime<Utc>>,
-    raw: Option<String>,
-    tz: Option<String>,
-    precision: Option<Precision>,
-    note: Option<Note>,
-}
-
-fn read_published(doc: &Html, profile: &Profile) -> Published {
-    let Some(locator) = &profile.published else {
-        return Published::default();
-    };
-    let zone = Some(locator.zone.name().to_string());
-    let Some(element) = doc.select(&locator.selector).next() else {
-        return Published {
-            tz: zone,
-            note: Some(Note::Missing),
-            ..Published::default()
-        };
-    };
-    let raw = text::collapse_whitespace(&element.text().collect::<String>());
-    if raw.is_empty() {
-        return Published {
-            tz: zone,
-            note: Some(Note::Missing),
-            ..Published::default()
-        };
-    }
-    let parsed = NaiveDateTime::parse_from_str(&raw, &locator.format).or_else(|e| {
-        // A date-only format parses as a date at midnight.
-        NaiveDate::parse_from_str(&raw, &locator.format)
-            .map(|d| d.and_time(chrono::NaiveTime::MIN))
-            .map_err(|_| e)
-    });
-    match parsed {
-        Ok(naive) => {
-            let resolved = time::resolve_local(naive, locator.zone);
-            Published {
-                utc: Some(resolved.utc),
-                raw: Some(raw),
-                tz: zone,
-                precision: Some(locator.precision),
-                note: resolved.note,
-            }
-        }
-        Err(e) => {
-            use chrono::format::ParseErrorKind;
-            let note = match e.kind() {
-                ParseErrorKind::OutOfRange | ParseErrorKind::Impossible => Note::Invalid,
-                _ => Note::Unrecognized,
-            };
-            Published {
-                raw: Some(raw),
-                tz: zone,
-                note: Some(note),
-                ..Published::default()
-            }
-        }
-    }
 }
 
 #[cfg(test)]

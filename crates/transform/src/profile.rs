@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
+use regex::Regex;
 use scraper::Selector;
 use serde::Deserialize;
 
@@ -53,11 +54,17 @@ pub struct ProfileSpec {
     /// How the title is cleaned.
     #[serde(default)]
     pub title: TitleSpec,
-    /// Where and how the publication time is stated.
-    pub published: Option<PublishedSpec>,
+    /// Where and how the publication time is stated; tried in order.
+    #[serde(default)]
+    pub published: Vec<LocatorSpec>,
+    /// Where the author line is.
+    pub byline: Option<LocatorSpec>,
     /// Where the lead (standfirst) is.
-    pub lead: Option<LeadSpec>,
-    /// What the body is made of.
+    pub lead: Option<LocatorSpec>,
+    /// What the copyright line looks like.
+    #[serde(default)]
+    pub copyright: CopyrightSpec,
+    /// What the body is made of, and what is furniture.
     #[serde(default)]
     pub body: BodySpec,
 }
@@ -77,26 +84,105 @@ pub struct TitleSpec {
     pub column_after_url_segment: Option<String>,
 }
 
-/// A publication-time locator.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PublishedSpec {
-    /// CSS selector of the element whose text is the time (first match).
-    pub selector: String,
-    /// chrono `strftime`-style format of that text.
-    pub format: String,
-    /// IANA zone of the wall clock, or `UTC`.
-    pub zone: String,
-    /// How exact the format is.
-    pub precision: Precision,
+/// Where a value comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// An element of the page (its text, or an attribute).
+    #[default]
+    Page,
+    /// The article's canonical URL.
+    Url,
 }
 
-/// A lead locator.
+/// Which `<br>`-separated lines of an element's text to take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lines {
+    /// All of them, joined by a space.
+    #[default]
+    All,
+    /// The first line.
+    First,
+    /// The last line.
+    Last,
+    /// Every line but the last (e.g. a byline above a date).
+    BeforeLast,
+}
+
+/// Which of several matching elements to take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// The first in document order.
+    #[default]
+    First,
+    /// The last in document order.
+    Last,
+}
+
+/// Where a value is on the page, as written in a profile.
+///
+/// `from = "page"` (the default) takes the text (or `attribute`) of the
+/// elements matching `selector`, outside removed furniture, with `lines`
+/// choosing `<br>`-separated lines; `from = "url"` takes the canonical URL.
+/// `matches`, a regular expression, keeps only values it matches, and its
+/// first capture group (if any) is the value. Published-time locators also
+/// name `formats` (chrono), a `zone` and a `precision`, or set `relative`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocatorSpec {
+    /// Page or URL.
+    #[serde(default)]
+    pub from: Origin,
+    /// CSS selector (page locators).
+    pub selector: Option<String>,
+    /// Attribute to read instead of the text.
+    pub attribute: Option<String>,
+    /// Which lines of the text.
+    #[serde(default)]
+    pub lines: Lines,
+    /// Regular expression the value must match; capture group 1 is the value.
+    pub matches: Option<String>,
+    /// First or last matching element.
+    #[serde(default)]
+    pub pick: Pick,
+    /// chrono formats of a time, tried in order (published only).
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// IANA zone of the wall clock, or `UTC` (published only).
+    pub zone: Option<String>,
+    /// How exact the formats are (published only).
+    pub precision: Option<Precision>,
+    /// Accept relative phrases (`19 分钟前`, `3 小时前`, `2 天前`) resolved
+    /// against the feed time (published only).
+    #[serde(default)]
+    pub relative: bool,
+}
+
+/// Copyright rules.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LeadSpec {
-    /// CSS selector of the lead element (first match); it is left out of the body.
-    pub selector: String,
+pub struct CopyrightSpec {
+    /// CSS selector of an element that is the copyright line.
+    pub selector: Option<String>,
+    /// Regular expressions: a paragraph, or a `<br>`-separated line of one,
+    /// that matches is the copyright line, not article text.
+    #[serde(default = "default_copyright_lines")]
+    pub lines: Vec<String>,
+}
+
+impl Default for CopyrightSpec {
+    fn default() -> Self {
+        CopyrightSpec {
+            selector: None,
+            lines: default_copyright_lines(),
+        }
+    }
+}
+
+fn default_copyright_lines() -> Vec<String> {
+    vec!["^©".into()]
 }
 
 /// Body rules.
@@ -109,6 +195,16 @@ pub struct BodySpec {
     pub remove: Vec<String>,
     /// CSS selector of the elements that are paragraphs.
     pub paragraphs: Option<String>,
+    /// Regular expressions: a paragraph that matches is furniture.
+    #[serde(default)]
+    pub drop_paragraphs: Vec<String>,
+    /// Regular expressions: a `<br>`-separated line of a paragraph that
+    /// matches is furniture.
+    #[serde(default)]
+    pub drop_lines: Vec<String>,
+    /// Regular expressions: text they match is cut out of every paragraph.
+    #[serde(default)]
+    pub strip: Vec<String>,
 }
 
 /// A compiled profile, ready to apply.
@@ -122,29 +218,64 @@ pub struct Profile {
     pub hosts: Vec<String>,
     /// Title rules.
     pub title: TitleSpec,
-    /// Publication-time locator.
-    pub published: Option<PublishedLocator>,
-    /// Lead selector.
-    pub lead: Option<Selector>,
+    /// Publication-time locators, tried in order.
+    pub published: Vec<PublishedLocator>,
+    /// Byline locator.
+    pub byline: Option<Locator>,
+    /// Lead locator.
+    pub lead: Option<Locator>,
+    /// Copyright element locator.
+    pub copyright: Option<Locator>,
+    /// Copyright line patterns.
+    pub copyright_lines: Vec<Regex>,
     /// Furniture selectors (always-removed elements included).
     pub remove: Vec<Selector>,
     /// Paragraph selector.
     pub paragraphs: Selector,
+    /// Furniture paragraphs.
+    pub drop_paragraphs: Vec<Regex>,
+    /// Furniture lines.
+    pub drop_lines: Vec<Regex>,
+    /// Text cut out of paragraphs.
+    pub strip: Vec<Regex>,
+    /// The spec it was compiled from, for `wirehouse profiles` and `inspect`.
+    pub spec: ProfileSpec,
     /// Where the profile came from, for messages.
     pub origin: String,
+}
+
+/// A compiled locator.
+#[derive(Debug)]
+pub struct Locator {
+    /// Page or URL.
+    pub from: Origin,
+    /// Elements (page locators).
+    pub selector: Option<Selector>,
+    /// Attribute read instead of the text.
+    pub attribute: Option<String>,
+    /// Which lines.
+    pub lines: Lines,
+    /// Filter and capture.
+    pub matches: Option<Regex>,
+    /// First or last.
+    pub pick: Pick,
+    /// How the profile wrote it, for traces (`published[0]: body > div …`).
+    pub describe: String,
 }
 
 /// A compiled publication-time locator.
 #[derive(Debug)]
 pub struct PublishedLocator {
-    /// Element holding the time.
-    pub selector: Selector,
-    /// Its format.
-    pub format: String,
+    /// Where the text is.
+    pub locator: Locator,
+    /// Its formats.
+    pub formats: Vec<String>,
     /// Its zone.
     pub zone: Tz,
     /// Its precision.
     pub precision: Precision,
+    /// Whether relative phrases are accepted.
+    pub relative: bool,
 }
 
 /// A profile file that cannot be used.
@@ -171,6 +302,126 @@ fn selector(origin: &str, key: &str, css: &str) -> Result<Selector, ProfileError
         .map_err(|e| ProfileError::new(origin, format!("{key}: invalid CSS selector {css:?}: {e}")))
 }
 
+fn regex(origin: &str, key: &str, pattern: &str) -> Result<Regex, ProfileError> {
+    Regex::new(pattern).map_err(|e| {
+        let e = e.to_string().replace('\n', " ");
+        ProfileError::new(origin, format!("{key}: invalid regular expression {pattern:?}: {e}"))
+    })
+}
+
+fn regexes(origin: &str, key: &str, patterns: &[String]) -> Result<Vec<Regex>, ProfileError> {
+    patterns.iter().map(|p| regex(origin, key, p)).collect()
+}
+
+fn describe(spec: &LocatorSpec) -> String {
+    let mut parts = Vec::new();
+    match spec.from {
+        Origin::Url => parts.push("the URL".to_string()),
+        Origin::Page => {
+            parts.push(format!("`{}`", spec.selector.as_deref().unwrap_or("?")));
+            if spec.pick == Pick::Last {
+                parts.push("last match".into());
+            }
+            if let Some(attribute) = &spec.attribute {
+                parts.push(format!("attribute {attribute}"));
+            }
+            if spec.lines != Lines::All {
+                parts.push(format!("{:?} line(s)", spec.lines).to_lowercase());
+            }
+        }
+    }
+    if let Some(pattern) = &spec.matches {
+        parts.push(format!("matching /{pattern}/"));
+    }
+    if !spec.formats.is_empty() {
+        parts.push(format!("format {}", spec.formats.join(" | ")));
+    }
+    if let Some(zone) = &spec.zone {
+        parts.push(format!("zone {zone}"));
+    }
+    if spec.relative {
+        parts.push("relative phrases".into());
+    }
+    parts.join(", ")
+}
+
+impl Locator {
+    fn compile(origin: &str, key: &str, spec: &LocatorSpec) -> Result<Locator, ProfileError> {
+        let selector = match (spec.from, &spec.selector) {
+            (Origin::Page, Some(css)) => Some(selector(origin, &format!("{key}.selector"), css)?),
+            (Origin::Page, None) => {
+                return Err(ProfileError::new(origin, format!("{key}.selector: a page locator needs a selector")))
+            }
+            (Origin::Url, Some(_)) => {
+                return Err(ProfileError::new(origin, format!("{key}.selector: a URL locator takes no selector")))
+            }
+            (Origin::Url, None) => None,
+        };
+        let matches = spec
+            .matches
+            .as_deref()
+            .map(|p| regex(origin, &format!("{key}.matches"), p))
+            .transpose()?;
+        Ok(Locator {
+            from: spec.from,
+            selector,
+            attribute: spec.attribute.clone(),
+            lines: spec.lines,
+            matches,
+            pick: spec.pick,
+            describe: format!("{key}: {}", describe(spec)),
+        })
+    }
+
+    /// A locator for everything but published times: time keys are refused.
+    fn compile_plain(origin: &str, key: &str, spec: &LocatorSpec) -> Result<Locator, ProfileError> {
+        if !spec.formats.is_empty() || spec.zone.is_some() || spec.precision.is_some() || spec.relative {
+            return Err(ProfileError::new(
+                origin,
+                format!("{key}: formats, zone, precision and relative belong to published locators"),
+            ));
+        }
+        Locator::compile(origin, key, spec)
+    }
+}
+
+impl PublishedLocator {
+    fn compile(origin: &str, key: &str, spec: &LocatorSpec) -> Result<PublishedLocator, ProfileError> {
+        let locator = Locator::compile(origin, key, spec)?;
+        if spec.formats.is_empty() && !spec.relative {
+            return Err(ProfileError::new(origin, format!("{key}.formats: give at least one format, or relative = true")));
+        }
+        let zone_name = match (&spec.zone, spec.formats.is_empty()) {
+            (Some(zone), _) => zone.as_str(),
+            (None, true) => "UTC",
+            (None, false) => {
+                return Err(ProfileError::new(origin, format!("{key}.zone: a locator with formats needs the zone of its clock")))
+            }
+        };
+        let zone: Tz = zone_name.parse().map_err(|_| {
+            ProfileError::new(origin, format!("{key}.zone: {zone_name:?} is not an IANA time zone name"))
+        })?;
+        for format in &spec.formats {
+            check_format(format)
+                .map_err(|m| ProfileError::new(origin, format!("{key}.formats: {format:?} {m}")))?;
+        }
+        let precision = match (spec.precision, spec.formats.is_empty()) {
+            (Some(p), _) => p,
+            (None, true) => Precision::Approximate,
+            (None, false) => {
+                return Err(ProfileError::new(origin, format!("{key}.precision: say how exact the formats are (second, minute, day)")))
+            }
+        };
+        Ok(PublishedLocator {
+            locator,
+            formats: spec.formats.clone(),
+            zone,
+            precision,
+            relative: spec.relative,
+        })
+    }
+}
+
 impl Profile {
     /// Compiles a profile spec; `origin` names its file in errors.
     pub fn compile(spec: ProfileSpec, origin: &str) -> Result<Profile, ProfileError> {
@@ -191,10 +442,7 @@ impl Profile {
             ));
         }
         for host in &spec.hosts {
-            if host.is_empty()
-                || host.contains(['/', ':', ' '])
-                || host != &host.to_ascii_lowercase()
-            {
+            if host.is_empty() || host.contains(['/', ':', ' ']) || host != &host.to_ascii_lowercase() {
                 return Err(ProfileError::new(
                     origin,
                     format!("hosts: {host:?} is not a lower-case host name"),
@@ -210,34 +458,35 @@ impl Profile {
             }
         }
         if spec.title.column_separator.as_deref() == Some("") {
-            return Err(ProfileError::new(
-                origin,
-                "title.column_separator: must not be empty",
-            ));
+            return Err(ProfileError::new(origin, "title.column_separator: must not be empty"));
         }
-        let published = match spec.published {
-            None => None,
-            Some(p) => {
-                let zone: Tz = p.zone.parse().map_err(|_| {
-                    ProfileError::new(
-                        origin,
-                        format!("published.zone: {:?} is not an IANA time zone name", p.zone),
-                    )
-                })?;
-                check_format(&p.format).map_err(|m| {
-                    ProfileError::new(origin, format!("published.format: {:?} {m}", p.format))
-                })?;
-                Some(PublishedLocator {
-                    selector: selector(origin, "published.selector", &p.selector)?,
-                    format: p.format,
-                    zone,
-                    precision: p.precision,
-                })
-            }
-        };
+        let published = spec
+            .published
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PublishedLocator::compile(origin, &format!("published[{i}]"), p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let byline = spec
+            .byline
+            .as_ref()
+            .map(|l| Locator::compile_plain(origin, "byline", l))
+            .transpose()?;
         let lead = spec
             .lead
-            .map(|l| selector(origin, "lead.selector", &l.selector))
+            .as_ref()
+            .map(|l| Locator::compile_plain(origin, "lead", l))
+            .transpose()?;
+        let copyright = spec
+            .copyright
+            .selector
+            .as_ref()
+            .map(|css| {
+                let spec = LocatorSpec {
+                    selector: Some(css.clone()),
+                    ..LocatorSpec::default()
+                };
+                Locator::compile_plain(origin, "copyright", &spec)
+            })
             .transpose()?;
         let mut remove = vec![selector(origin, "body.remove", ALWAYS_REMOVED)?];
         for css in &spec.body.remove {
@@ -246,20 +495,24 @@ impl Profile {
         let paragraphs = selector(
             origin,
             "body.paragraphs",
-            spec.body
-                .paragraphs
-                .as_deref()
-                .unwrap_or(DEFAULT_PARAGRAPHS),
+            spec.body.paragraphs.as_deref().unwrap_or(DEFAULT_PARAGRAPHS),
         )?;
         Ok(Profile {
-            name: spec.name,
-            source: spec.source,
-            hosts: spec.hosts,
-            title: spec.title,
+            name: spec.name.clone(),
+            source: spec.source.clone(),
+            hosts: spec.hosts.clone(),
+            title: spec.title.clone(),
             published,
+            byline,
             lead,
+            copyright,
+            copyright_lines: regexes(origin, "copyright.lines", &spec.copyright.lines)?,
             remove,
             paragraphs,
+            drop_paragraphs: regexes(origin, "body.drop_paragraphs", &spec.body.drop_paragraphs)?,
+            drop_lines: regexes(origin, "body.drop_lines", &spec.body.drop_lines)?,
+            strip: regexes(origin, "body.strip", &spec.body.strip)?,
+            spec,
             origin: origin.into(),
         })
     }
@@ -424,14 +677,14 @@ mod tests {
 
     #[test]
     fn an_unknown_zone_is_rejected() {
-        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[published]\nselector = \"div\"\nformat = \"%Y-%m-%d\"\nzone = \"Europe/Pariss\"\nprecision = \"day\"").unwrap_err();
-        assert!(err.to_string().contains("published.zone"), "{err}");
+        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[[published]]\nselector = \"div\"\nformats = [\"%Y-%m-%d\"]\nzone = \"Europe/Pariss\"\nprecision = \"day\"").unwrap_err();
+        assert!(err.to_string().contains("published[0].zone"), "{err}");
     }
 
     #[test]
     fn a_format_without_a_full_date_is_rejected() {
-        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[published]\nselector = \"div\"\nformat = \"%H:%M\"\nzone = \"UTC\"\nprecision = \"minute\"").unwrap_err();
-        assert!(err.to_string().contains("published.format"), "{err}");
+        let err = set("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[[published]]\nselector = \"div\"\nformats = [\"%H:%M\"]\nzone = \"UTC\"\nprecision = \"minute\"").unwrap_err();
+        assert!(err.to_string().contains("published[0].formats"), "{err}");
     }
 
     #[test]

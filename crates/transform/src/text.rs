@@ -11,14 +11,14 @@ use crate::url::{percent_decode, resolve};
 /// What an article's HTML holds once the furniture is gone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Body {
-    /// Lead (standfirst) text, when the profile marks one and it is not empty.
-    pub lead: Option<String>,
-    /// Paragraph texts, whitespace collapsed, none empty, copyright lines removed.
+    /// Paragraph texts, whitespace collapsed, none empty, furniture removed.
     pub paragraphs: Vec<String>,
-    /// The first copyright line found (`© 2020 AFP`).
+    /// The first copyright line found among the paragraphs (`© 2020 AFP`).
     pub copyright: Option<String>,
     /// Absolute image URLs in document order, proxy wrappers unwrapped.
     pub images: Vec<String>,
+    /// Paragraphs and lines dropped as furniture by the profile's patterns.
+    pub dropped: usize,
 }
 
 /// The feed reader's footer opens with this text.
@@ -59,55 +59,61 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Reads the body of `doc` with `profile`'s rules; `base` resolves relative
-/// image URLs.
-pub fn read_body(doc: &Html, profile: &Profile, base: &str) -> Body {
-    let mut removed: HashSet<NodeId> = HashSet::new();
+/// The elements a profile treats as furniture: everything under them is
+/// ignored by every locator and by the body.
+pub fn furniture(doc: &Html, profile: &Profile) -> HashSet<NodeId> {
+    let mut removed = HashSet::new();
     for selector in &profile.remove {
         removed.extend(doc.select(selector).map(|e| e.id()));
     }
+    removed
+}
 
+/// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
+/// elements; `base` resolves relative image URLs.
+pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &HashSet<NodeId>) -> Body {
     let mut body = Body::default();
-    if let Some(selector) = &profile.lead {
-        if let Some(lead) = doc.select(selector).find(|e| !is_within(*e, &removed)) {
-            let text = collapse_whitespace(&text_of(lead, &removed));
-            removed.insert(lead.id());
-            if !text.is_empty() {
-                body.lead = Some(text);
-            }
-        }
-    }
-
     let mut taken: HashSet<NodeId> = HashSet::new();
     for element in doc.select(&profile.paragraphs) {
-        if is_within(element, &removed) || is_within(element, &taken) {
+        if is_within(element, removed) || is_within(element, &taken) {
             continue;
         }
         taken.insert(element.id());
-        let text = collapse_whitespace(&text_of(element, &removed));
+        let mut kept = Vec::new();
+        for line in element_lines(element, removed) {
+            if line.is_empty() {
+                continue;
+            }
+            if profile.drop_lines.iter().any(|r| r.is_match(&line)) {
+                body.dropped += 1;
+            } else if profile.copyright_lines.iter().any(|r| r.is_match(&line)) {
+                body.copyright.get_or_insert(line);
+            } else {
+                kept.push(line);
+            }
+        }
+        let mut text = kept.join(" ");
+        for pattern in &profile.strip {
+            if pattern.is_match(&text) {
+                text = pattern.replace_all(&text, "").into_owned();
+            }
+        }
+        let text = collapse_whitespace(&text);
         if text.is_empty() {
             continue;
         }
-        if is_copyright_line(&text) {
-            body.copyright.get_or_insert(text);
+        if profile.drop_paragraphs.iter().any(|r| r.is_match(&text)) {
+            body.dropped += 1;
             continue;
         }
         body.paragraphs.push(text);
     }
 
-    for element in doc
-        .root_element()
-        .descendants()
-        .filter_map(ElementRef::wrap)
-    {
-        if element.value().name() != "img" || is_within(element, &removed) {
+    for element in doc.root_element().descendants().filter_map(ElementRef::wrap) {
+        if element.value().name() != "img" || is_within(element, removed) {
             continue;
         }
-        if let Some(url) = element
-            .value()
-            .attr("src")
-            .and_then(|src| image_url(base, src))
-        {
+        if let Some(url) = element.value().attr("src").and_then(|src| image_url(base, src)) {
             body.images.push(url);
         }
     }
@@ -115,38 +121,66 @@ pub fn read_body(doc: &Html, profile: &Profile, base: &str) -> Body {
 }
 
 /// Whether `element` or one of its ancestors is in `set`.
-fn is_within(element: ElementRef, set: &HashSet<NodeId>) -> bool {
+pub(crate) fn is_within(element: ElementRef, set: &HashSet<NodeId>) -> bool {
     if set.is_empty() {
         return false;
     }
     set.contains(&element.id()) || element.ancestors().any(|a| set.contains(&a.id()))
 }
 
-/// The text under `element`, skipping removed subtrees; `<br>` counts as a space.
+/// Elements that break a line of text where they start and end.
+fn breaks_line(name: &str) -> bool {
+    matches!(
+        name,
+        "br" | "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+            | "blockquote" | "tr" | "table" | "section" | "article" | "figure" | "hr"
+    )
+}
+
+/// The text under `element` as its non-empty lines: `<br>` and block
+/// elements break lines; each line has its whitespace collapsed. Removed
+/// subtrees are skipped.
 ///
 /// Walks with an explicit stack, so deeply nested HTML cannot overflow the
 /// call stack.
-fn text_of(element: ElementRef, removed: &HashSet<NodeId>) -> String {
+pub fn element_lines(element: ElementRef, removed: &HashSet<NodeId>) -> Vec<String> {
+    enum Step<'a> {
+        Enter(ego_tree::NodeRef<'a, Node>),
+        Break,
+    }
     let mut text = String::new();
-    let mut stack = vec![*element];
-    while let Some(node) = stack.pop() {
+    let mut stack = vec![Step::Enter(*element)];
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Break => {
+                text.push('\n');
+                continue;
+            }
+            Step::Enter(node) => node,
+        };
         match node.value() {
             Node::Text(t) => text.push_str(t),
             Node::Element(e) => {
                 if node.id() != element.id() && removed.contains(&node.id()) {
                     continue;
                 }
-                if e.name() == "br" {
-                    text.push(' ');
+                if node.id() != element.id() && breaks_line(e.name()) {
+                    text.push('\n');
+                    if e.name() != "br" {
+                        stack.push(Step::Break);
+                    }
                 }
                 // Children are pushed last-first so they pop in document order.
                 let children: Vec<_> = node.children().collect();
-                stack.extend(children.into_iter().rev());
+                stack.extend(children.into_iter().rev().map(Step::Enter));
             }
             _ => {}
         }
     }
-    text
+    text.split('\n')
+        .map(collapse_whitespace)
+        .filter(|line| !line.is_empty())
+        .collect()
 }
 
 /// Collapses every run of whitespace (Unicode White_Space, so U+3000 and
@@ -160,11 +194,6 @@ pub fn collapse_whitespace(text: &str) -> String {
         out.push_str(word);
     }
     out
-}
-
-/// A paragraph that is the site's copyright line rather than article text.
-fn is_copyright_line(text: &str) -> bool {
-    text.starts_with('©') || text.starts_with("(c) ") || text.starts_with("Copyright ")
 }
 
 /// The host that wraps images as `https://images.weserv.nl/?url=X`.
@@ -215,11 +244,9 @@ mod tests {
     fn body_of(html: &str, profile: &str) -> Body {
         let profiles = ProfileSet::builtin().unwrap();
         let profile = profiles.iter().find(|p| p.name == profile).unwrap();
-        read_body(
-            &Html::parse_document(html),
-            profile,
-            "https://www.rfi.fr/cn/a/b",
-        )
+        let doc = Html::parse_document(html);
+        let removed = furniture(&doc, profile);
+        read_body(&doc, profile, "https://www.rfi.fr/cn/a/b", &removed)
     }
 
     #[test]
@@ -256,24 +283,29 @@ mod tests {
     }
 
     #[test]
-    fn rfi_lead_is_taken_out_of_the_body_and_promo_blocks_removed() {
+    fn rfi_promo_blocks_are_removed_with_their_text() {
         let body = body_of(
-            "<div>18/03/2021 - 14:26</div><img src=\"/i.jpg\"><p><strong>导语</strong></p><div><p>正文</p><div class=\"o-self-promo\"><p>订阅</p></div></div>",
+            "<div>18/03/2021 - 14:26</div><img src=\"/i.jpg\"><div><p>正文</p><div class=\"o-self-promo\"><p>订阅</p></div></div>",
             "rfi",
         );
-        assert_eq!(body.lead.as_deref(), Some("导语"));
         assert_eq!(body.paragraphs, vec!["正文"]);
         assert_eq!(body.images, vec!["https://www.rfi.fr/i.jpg"]);
     }
 
     #[test]
-    fn an_empty_rfi_lead_is_null() {
-        let body = body_of(
-            "<div>x</div><p><strong></strong></p><div><p>正文</p></div>",
-            "rfi",
-        );
-        assert_eq!(body.lead, None);
-        assert_eq!(body.paragraphs, vec!["正文"]);
+    fn br_and_block_elements_break_lines() {
+        let doc = Html::parse_document("<p>一<br>二<span>三</span><br/><br>四</p>");
+        let p = doc.select(&scraper::Selector::parse("p").unwrap()).next().unwrap();
+        assert_eq!(element_lines(p, &HashSet::new()), vec!["一", "二三", "四"]);
+        let body = body_of("<blockquote><div>甲</div><div>乙</div></blockquote>", "generic");
+        assert_eq!(body.paragraphs, vec!["甲 乙"]);
+    }
+
+    #[test]
+    fn a_copyright_line_inside_a_paragraph_is_taken_out() {
+        let body = body_of("<p>正文最后一句。<br>© 2020年德国之声版权声明</p>", "generic");
+        assert_eq!(body.paragraphs, vec!["正文最后一句。"]);
+        assert_eq!(body.copyright.as_deref(), Some("© 2020年德国之声版权声明"));
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub enum Note {
     /// The profile says where the date is, but the page has nothing there;
     /// `published_utc` is null.
     Missing,
+    /// Read from a relative phrase ("3 小时前") counted back from the feed time.
+    Relative,
 }
 
 impl Note {
@@ -61,6 +63,7 @@ impl Note {
             Note::Invalid => "invalid",
             Note::Unrecognized => "unrecognized",
             Note::Missing => "missing",
+            Note::Relative => "relative",
         }
     }
 }

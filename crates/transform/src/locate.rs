@@ -1,0 +1,145 @@
+//! Finding a profile's values on a page: the [`Locator`] at work.
+
+use std::collections::HashSet;
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html};
+
+use crate::profile::{Lines, Locator, Origin, Pick};
+use crate::text::{collapse_whitespace, element_lines, is_within};
+
+/// What a locator found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// Nothing where the locator looks (no element, or only empty ones).
+    NotFound,
+    /// A value, and the element it came from (for page locators).
+    Found {
+        /// The value: text, attribute or URL, or the capture of `matches`.
+        value: String,
+        /// The element, so callers can keep it out of the body.
+        element: Option<NodeId>,
+    },
+    /// Text was there, but none of it matched the locator's `matches`.
+    Mismatch {
+        /// The first text found.
+        text: String,
+    },
+}
+
+impl Locator {
+    /// Looks for the value on `doc` (outside `removed` furniture) or in `url`.
+    pub fn locate(&self, doc: &Html, url: &str, removed: &HashSet<NodeId>) -> Located {
+        let candidates: Vec<(String, Option<NodeId>)> = match (self.from, &self.selector) {
+            (Origin::Url, _) => vec![(url.to_string(), None)],
+            (Origin::Page, None) => Vec::new(),
+            (Origin::Page, Some(selector)) => doc
+                .select(selector)
+                .filter(|e| !is_within(*e, removed))
+                .map(|e| (self.text_of(e, removed), Some(e.id())))
+                .filter(|(text, _)| !text.is_empty())
+                .collect(),
+        };
+        let Some(first_text) = candidates.first().map(|(t, _)| t.clone()) else {
+            return Located::NotFound;
+        };
+        let mut kept = candidates.into_iter().filter_map(|(text, element)| match &self.matches {
+            None => Some((text, element)),
+            Some(pattern) => pattern.captures(&text).map(|c| {
+                let value = c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str());
+                (value.trim().to_string(), element)
+            }),
+        });
+        let chosen = match self.pick {
+            Pick::First => kept.next(),
+            Pick::Last => kept.last(),
+        };
+        match chosen {
+            Some((value, element)) => Located::Found { value, element },
+            None => Located::Mismatch { text: first_text },
+        }
+    }
+
+    fn text_of(&self, element: ElementRef, removed: &HashSet<NodeId>) -> String {
+        if let Some(attribute) = &self.attribute {
+            return collapse_whitespace(element.value().attr(attribute).unwrap_or(""));
+        }
+        let lines = element_lines(element, removed);
+        match self.lines {
+            Lines::All => collapse_whitespace(&lines.join(" ")),
+            Lines::First => lines.first().cloned().unwrap_or_default(),
+            Lines::Last => lines.last().cloned().unwrap_or_default(),
+            Lines::BeforeLast => {
+                let n = lines.len().saturating_sub(1);
+                collapse_whitespace(&lines[..n].join(" "))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{LocatorSpec, ProfileSet};
+
+    fn locate(spec: &str, html: &str) -> Located {
+        let toml = format!("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[byline]\n{spec}");
+        let set = ProfileSet::from_texts([
+            ("g.toml".to_string(), "name = \"generic\"".to_string()),
+            ("x.toml".to_string(), toml),
+        ])
+        .unwrap();
+        let profile = set.for_host("x.org");
+        let doc = Html::parse_document(html);
+        profile
+            .byline
+            .as_ref()
+            .unwrap()
+            .locate(&doc, "https://x.org/a-01022021103000.html", &HashSet::new())
+    }
+
+    fn value(located: Located) -> String {
+        match located {
+            Located::Found { value, .. } => value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_split_at_br() {
+        let html = "<div><i> 张三 （综合报道）<br>2020-10-13T06:08:01.314Z</i></div>";
+        assert_eq!(value(locate("selector = \"i\"\nlines = \"before_last\"", html)), "张三 （综合报道）");
+        assert_eq!(value(locate("selector = \"i\"\nlines = \"last\"", html)), "2020-10-13T06:08:01.314Z");
+        assert_eq!(value(locate("selector = \"i\"\nlines = \"first\"", html)), "张三 （综合报道）");
+    }
+
+    #[test]
+    fn an_empty_line_before_the_last_is_not_found() {
+        let html = "<div><i><br>2020-10-13T06:08:01.314Z</i></div>";
+        assert_eq!(locate("selector = \"i\"\nlines = \"before_last\"", html), Located::NotFound);
+    }
+
+    #[test]
+    fn matches_filters_and_captures_and_pick_last_takes_the_last() {
+        let html = "<p>记者：甲</p><p>正文</p><p>记者：乙 责编：丙</p><p>尾</p>";
+        let spec = "selector = \"p\"\nmatches = \"^记者：(.+)$\"\npick = \"last\"";
+        assert_eq!(value(locate(spec, html)), "乙 责编：丙");
+        let spec = "selector = \"p\"\nmatches = \"^编者\"";
+        assert_eq!(locate(spec, html), Located::Mismatch { text: "记者：甲".into() });
+    }
+
+    #[test]
+    fn attributes_and_urls_can_be_read() {
+        let html = "<time dateTime=\"2020-10-12\">19 分钟前</time>";
+        assert_eq!(value(locate("selector = \"time\"\nattribute = \"datetime\"", html)), "2020-10-12");
+        let spec = "from = \"url\"\nmatches = \"-(\\\\d{14})\\\\.html$\"";
+        assert_eq!(value(locate(spec, "")), "01022021103000");
+    }
+
+    #[test]
+    fn locator_specs_default_to_the_first_page_element() {
+        let spec = LocatorSpec::default();
+        assert_eq!(spec.pick, Pick::First);
+        assert_eq!(spec.from, Origin::Page);
+    }
+}
