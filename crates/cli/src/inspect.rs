@@ -36,7 +36,8 @@ pub fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
         for p in &profile.published {
             writeln!(out, "    {}", p.locator.describe)?;
         }
-        for locator in [&profile.byline, &profile.lead, &profile.copyright].into_iter().flatten() {
+        let singles = [&profile.lead, &profile.copyright];
+        for locator in profile.byline.iter().chain(singles.into_iter().flatten()) {
             writeln!(out, "    {}", locator.describe)?;
         }
         let body = &profile.spec.body;
@@ -87,7 +88,8 @@ pub fn inspect(args: &InspectArgs) -> anyhow::Result<bool> {
 }
 
 fn print_article(out: &mut dyn Write, a: &Article, full: bool) -> std::io::Result<()> {
-    let iso = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let iso =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     let rows: Vec<(&str, String)> = vec![
         ("article_id", a.article_id.clone()),
         ("source", a.source.clone()),
@@ -102,9 +104,15 @@ fn print_article(out: &mut dyn Write, a: &Article, full: bool) -> std::io::Resul
         ("published_utc", a.published_utc.map_or("null".into(), iso)),
         ("published_raw", show(a.published_raw.as_deref())),
         ("published_tz", show(a.published_tz.as_deref())),
-        ("published_precision", show(a.published_precision.map(|p| p.as_str()))),
+        (
+            "published_precision",
+            show(a.published_precision.map(|p| p.as_str())),
+        ),
         ("published_note", show(a.published_note.map(|n| n.as_str()))),
-        ("feed_lag_s", a.feed_lag_s.map_or("null".into(), |s| s.to_string())),
+        (
+            "feed_lag_s",
+            a.feed_lag_s.map_or("null".into(), |s| s.to_string()),
+        ),
         ("byline", show(a.byline.as_deref())),
         ("lead", show(a.lead.as_deref())),
         ("paragraph_count", a.paragraph_count.to_string()),
@@ -119,7 +127,11 @@ fn print_article(out: &mut dyn Write, a: &Article, full: bool) -> std::io::Resul
     for url in &a.image_urls {
         writeln!(out, "{:<20} {url}", "")?;
     }
-    let paragraphs: Vec<&str> = a.body_text.split("\n\n").filter(|p| !p.is_empty()).collect();
+    let paragraphs: Vec<&str> = a
+        .body_text
+        .split("\n\n")
+        .filter(|p| !p.is_empty())
+        .collect();
     writeln!(out, "body_text")?;
     if full || paragraphs.len() <= 2 {
         for p in &paragraphs {

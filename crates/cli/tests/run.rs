@@ -224,10 +224,8 @@ fn the_sample_pipeline_matches_its_expected_outcomes() {
                 let got = by_path(&articles, path).unwrap_or_else(|| panic!("{path}: no record"));
                 assert_eq!(got["source"], want["source"], "{path}");
                 assert_eq!(got["feed_time_utc"], want["feed_time_utc"], "{path}");
-                if got["profile"] == "rfi" {
-                    assert_eq!(got["published_utc"], want["published_utc"], "{path}");
-                    assert_eq!(got["published_note"], want["published_note"], "{path}");
-                }
+                assert_eq!(got["published_utc"], want["published_utc"], "{path}");
+                assert_eq!(got["published_note"], want["published_note"], "{path}");
             }
             "duplicate" => {
                 assert!(by_path(&articles, path).is_none(), "{path}");

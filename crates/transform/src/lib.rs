@@ -145,7 +145,11 @@ impl Transformer {
         Ok((article, trace))
     }
 
-    fn build(&self, raw: &RawArticle, mut trace: Option<&mut Trace>) -> Result<Article, TransformError> {
+    fn build(
+        &self,
+        raw: &RawArticle,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<Article, TransformError> {
         let mut note = |field: &'static str, rule: String| {
             if let Some(trace) = trace.as_deref_mut() {
                 trace.push((field, rule));
@@ -155,7 +159,13 @@ impl Transformer {
         note("feed_time_utc", "line 1: epoch milliseconds".into());
         let canonical = url::canonical_url(raw.url_raw())?;
         let profile = self.profiles.for_host(&canonical.host);
-        note("profile", format!("{} ({}), chosen by host {}", profile.name, profile.origin, canonical.host));
+        note(
+            "profile",
+            format!(
+                "{} ({}), chosen by host {}",
+                profile.name, profile.origin, canonical.host
+            ),
+        );
         let source = match &profile.source {
             Some(source) => {
                 note("source", format!("profile {}", profile.name));
@@ -163,47 +173,80 @@ impl Transformer {
             }
             None => {
                 let known = source::known_source(&canonical.host);
-                note("source", match known {
-                    Some(_) => format!("host {} in the spec's source table", canonical.host),
-                    None => format!("host {} is no known source", canonical.host),
-                });
+                note(
+                    "source",
+                    match known {
+                        Some(_) => format!("host {} in the spec's source table", canonical.host),
+                        None => format!("host {} is no known source", canonical.host),
+                    },
+                );
                 known.unwrap_or(source::OTHER_SOURCE).to_string()
             }
         };
 
-        let (title, column_name, title_rule) = clean_title(raw.title_raw(), &canonical.url, profile);
+        let (title, column_name, title_rule) =
+            clean_title(raw.title_raw(), &canonical.url, profile);
         note("title", title_rule);
 
         let (html, has_feed_footer) = text::split_feed_footer(raw.html());
-        note("has_feed_footer", format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end"));
+        note(
+            "has_feed_footer",
+            format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end"),
+        );
         let doc = Html::parse_document(html);
         let mut removed = text::furniture(&doc, profile);
-        note("furniture", format!("{} element(s) removed by body.remove and the always-removed tags", removed.len()));
+        note(
+            "furniture",
+            format!(
+                "{} element(s) removed by body.remove and the always-removed tags",
+                removed.len()
+            ),
+        );
 
-        let published = published::read_published(&doc, &canonical.url, feed_time_utc, profile, &removed);
-        note("published_utc", published.rule.clone().unwrap_or_else(|| "no published locator".into()));
+        let published =
+            published::read_published(&doc, &canonical.url, feed_time_utc, profile, &removed);
+        note(
+            "published_utc",
+            published
+                .rule
+                .clone()
+                .unwrap_or_else(|| "no published locator".into()),
+        );
 
-        let mut locate = |field: &'static str, locator: Option<&profile::Locator>, removed: &mut std::collections::HashSet<_>| {
-            let Some(locator) = locator else {
-                return None;
-            };
-            match locator.locate(&doc, &canonical.url, removed) {
-                locate::Located::Found { value, element } => {
+        // The first locator that finds a value wins; its element is then
+        // furniture, so the value is not repeated in the body.
+        let mut locate = |field: &'static str,
+                          locators: &[&profile::Locator],
+                          removed: &mut std::collections::HashSet<_>| {
+            for locator in locators {
+                if let locate::Located::Found { value, element } =
+                    locator.locate(&doc, &canonical.url, removed)
+                {
                     if let Some(element) = element {
                         removed.insert(element);
                     }
                     note(field, locator.describe.clone());
-                    Some(value)
-                }
-                _ => {
-                    note(field, format!("{} (nothing there)", locator.describe));
-                    None
+                    return Some(value);
                 }
             }
+            if !locators.is_empty() {
+                let tried: Vec<&str> = locators.iter().map(|l| l.describe.as_str()).collect();
+                note(field, format!("{} (nothing there)", tried.join("; ")));
+            }
+            None
         };
-        let byline = locate("byline", profile.byline.as_ref(), &mut removed);
-        let lead = locate("lead", profile.lead.as_ref(), &mut removed);
-        let copyright_element = locate("copyright", profile.copyright.as_ref(), &mut removed);
+        let bylines: Vec<&profile::Locator> = profile.byline.iter().collect();
+        let byline = locate("byline", &bylines, &mut removed);
+        let lead = locate(
+            "lead",
+            &profile.lead.iter().collect::<Vec<_>>(),
+            &mut removed,
+        );
+        let copyright_element = locate(
+            "copyright",
+            &profile.copyright.iter().collect::<Vec<_>>(),
+            &mut removed,
+        );
 
         let body = text::read_body(&doc, profile, &canonical.url, &removed);
         note(
@@ -211,7 +254,12 @@ impl Transformer {
             format!(
                 "{} paragraph(s) of `{}`, {} dropped by profile patterns",
                 body.paragraphs.len(),
-                profile.spec.body.paragraphs.as_deref().unwrap_or("p, h2, h3, h4, blockquote, pre"),
+                profile
+                    .spec
+                    .body
+                    .paragraphs
+                    .as_deref()
+                    .unwrap_or("p, h2, h3, h4, blockquote, pre"),
                 body.dropped
             ),
         );
@@ -260,7 +308,11 @@ fn saturating_i32(n: usize) -> i32 {
 
 /// The title with whitespace collapsed and the profile's suffixes removed, and
 /// the column it names (or the URL names).
-fn clean_title(raw: &str, canonical_url: &str, profile: &Profile) -> (String, Option<String>, String) {
+fn clean_title(
+    raw: &str,
+    canonical_url: &str,
+    profile: &Profile,
+) -> (String, Option<String>, String) {
     let mut title = text::collapse_whitespace(raw);
     let mut rule = String::from("link text, whitespace collapsed");
     for suffix in &profile.title.strip_suffixes {
@@ -271,7 +323,29 @@ fn clean_title(raw: &str, canonical_url: &str, profile: &Profile) -> (String, Op
         }
     }
     let mut column = None;
-    if let Some(separator) = &profile.title.column_separator {
+    if let Some(prefix) = &profile.column_prefix {
+        if let Some(captures) = prefix.captures(&title) {
+            let name = captures
+                .get(1)
+                .map_or("", |m| m.as_str())
+                .trim()
+                .to_string();
+            let rest = title[captures.get(0).map_or(0, |m| m.end())..]
+                .trim()
+                .to_string();
+            if !name.is_empty() && !rest.is_empty() {
+                column = Some(name);
+                title = rest;
+                rule.push_str(", column named at the start");
+            }
+        }
+    }
+    if let Some(separator) = profile
+        .title
+        .column_separator
+        .as_ref()
+        .filter(|_| column.is_none())
+    {
         if let Some((head, tail)) = title.rsplit_once(separator.as_str()) {
             let (head, tail) = (head.trim(), tail.trim());
             if !head.is_empty() && !tail.is_empty() {

@@ -43,19 +43,31 @@ impl Locator {
         let Some(first_text) = candidates.first().map(|(t, _)| t.clone()) else {
             return Located::NotFound;
         };
-        let mut kept = candidates.into_iter().filter_map(|(text, element)| match &self.matches {
-            None => Some((text, element)),
-            Some(pattern) => pattern.captures(&text).map(|c| {
-                let value = c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str());
-                (value.trim().to_string(), element)
-            }),
-        });
+        let mut kept = candidates
+            .into_iter()
+            .filter_map(|(text, element)| match &self.matches {
+                None => Some((text, element)),
+                Some(pattern) => pattern.captures(&text).map(|c| {
+                    let value = c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str());
+                    (value.trim().to_string(), element)
+                }),
+            });
         let chosen = match self.pick {
             Pick::First => kept.next(),
-            Pick::Last => kept.last(),
+            Pick::Last => kept.next_back(),
         };
         match chosen {
-            Some((value, element)) => Located::Found { value, element },
+            Some((mut value, element)) => {
+                for pattern in &self.strip {
+                    if pattern.is_match(&value) {
+                        value = collapse_whitespace(&pattern.replace_all(&value, ""));
+                    }
+                }
+                if value.is_empty() {
+                    return Located::NotFound;
+                }
+                Located::Found { value, element }
+            }
             None => Located::Mismatch { text: first_text },
         }
     }
@@ -83,7 +95,7 @@ mod tests {
     use crate::profile::{LocatorSpec, ProfileSet};
 
     fn locate(spec: &str, html: &str) -> Located {
-        let toml = format!("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[byline]\n{spec}");
+        let toml = format!("name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n[[byline]]\n{spec}");
         let set = ProfileSet::from_texts([
             ("g.toml".to_string(), "name = \"generic\"".to_string()),
             ("x.toml".to_string(), toml),
@@ -91,11 +103,7 @@ mod tests {
         .unwrap();
         let profile = set.for_host("x.org");
         let doc = Html::parse_document(html);
-        profile
-            .byline
-            .as_ref()
-            .unwrap()
-            .locate(&doc, "https://x.org/a-01022021103000.html", &HashSet::new())
+        profile.byline[0].locate(&doc, "https://x.org/a-01022021103000.html", &HashSet::new())
     }
 
     fn value(located: Located) -> String {
@@ -108,15 +116,27 @@ mod tests {
     #[test]
     fn lines_split_at_br() {
         let html = "<div><i> 张三 （综合报道）<br>2020-10-13T06:08:01.314Z</i></div>";
-        assert_eq!(value(locate("selector = \"i\"\nlines = \"before_last\"", html)), "张三 （综合报道）");
-        assert_eq!(value(locate("selector = \"i\"\nlines = \"last\"", html)), "2020-10-13T06:08:01.314Z");
-        assert_eq!(value(locate("selector = \"i\"\nlines = \"first\"", html)), "张三 （综合报道）");
+        assert_eq!(
+            value(locate("selector = \"i\"\nlines = \"before_last\"", html)),
+            "张三 （综合报道）"
+        );
+        assert_eq!(
+            value(locate("selector = \"i\"\nlines = \"last\"", html)),
+            "2020-10-13T06:08:01.314Z"
+        );
+        assert_eq!(
+            value(locate("selector = \"i\"\nlines = \"first\"", html)),
+            "张三 （综合报道）"
+        );
     }
 
     #[test]
     fn an_empty_line_before_the_last_is_not_found() {
         let html = "<div><i><br>2020-10-13T06:08:01.314Z</i></div>";
-        assert_eq!(locate("selector = \"i\"\nlines = \"before_last\"", html), Located::NotFound);
+        assert_eq!(
+            locate("selector = \"i\"\nlines = \"before_last\"", html),
+            Located::NotFound
+        );
     }
 
     #[test]
@@ -125,13 +145,34 @@ mod tests {
         let spec = "selector = \"p\"\nmatches = \"^记者：(.+)$\"\npick = \"last\"";
         assert_eq!(value(locate(spec, html)), "乙 责编：丙");
         let spec = "selector = \"p\"\nmatches = \"^编者\"";
-        assert_eq!(locate(spec, html), Located::Mismatch { text: "记者：甲".into() });
+        assert_eq!(
+            locate(spec, html),
+            Located::Mismatch {
+                text: "记者：甲".into()
+            }
+        );
+    }
+
+    #[test]
+    fn strip_cuts_text_out_of_the_value_and_nothing_left_is_not_found() {
+        let html = "<div><i>张慈 （综合报道）<br>2020</i></div>";
+        let spec =
+            "selector = \"i\"\nlines = \"before_last\"\nstrip = [\"[（(]?综合报[道导][)）]?\"]";
+        assert_eq!(value(locate(spec, html)), "张慈");
+        let html = "<div><i>（综合报道）<br>2020</i></div>";
+        assert_eq!(locate(spec, html), Located::NotFound);
     }
 
     #[test]
     fn attributes_and_urls_can_be_read() {
         let html = "<time dateTime=\"2020-10-12\">19 分钟前</time>";
-        assert_eq!(value(locate("selector = \"time\"\nattribute = \"datetime\"", html)), "2020-10-12");
+        assert_eq!(
+            value(locate(
+                "selector = \"time\"\nattribute = \"datetime\"",
+                html
+            )),
+            "2020-10-12"
+        );
         let spec = "from = \"url\"\nmatches = \"-(\\\\d{14})\\\\.html$\"";
         assert_eq!(value(locate(spec, "")), "01022021103000");
     }

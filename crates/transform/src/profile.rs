@@ -34,8 +34,40 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../pipelines/profiles/generic.toml"),
     ),
     (
+        "bbc.toml",
+        include_str!("../../../pipelines/profiles/bbc.toml"),
+    ),
+    (
+        "cdt.toml",
+        include_str!("../../../pipelines/profiles/cdt.toml"),
+    ),
+    (
+        "dw.toml",
+        include_str!("../../../pipelines/profiles/dw.toml"),
+    ),
+    (
+        "ft.toml",
+        include_str!("../../../pipelines/profiles/ft.toml"),
+    ),
+    (
+        "nytimes.toml",
+        include_str!("../../../pipelines/profiles/nytimes.toml"),
+    ),
+    (
+        "reuters.toml",
+        include_str!("../../../pipelines/profiles/reuters.toml"),
+    ),
+    (
+        "rfa.toml",
+        include_str!("../../../pipelines/profiles/rfa.toml"),
+    ),
+    (
         "rfi.toml",
         include_str!("../../../pipelines/profiles/rfi.toml"),
+    ),
+    (
+        "voa.toml",
+        include_str!("../../../pipelines/profiles/voa.toml"),
     ),
 ];
 
@@ -57,8 +89,9 @@ pub struct ProfileSpec {
     /// Where and how the publication time is stated; tried in order.
     #[serde(default)]
     pub published: Vec<LocatorSpec>,
-    /// Where the author line is.
-    pub byline: Option<LocatorSpec>,
+    /// Where the author line is; tried in order.
+    #[serde(default)]
+    pub byline: Vec<LocatorSpec>,
     /// Where the lead (standfirst) is.
     pub lead: Option<LocatorSpec>,
     /// What the copyright line looks like.
@@ -82,6 +115,10 @@ pub struct TitleSpec {
     /// When set, a URL path segment after a segment equal to this names the
     /// column (used when the title names none).
     pub column_after_url_segment: Option<String>,
+    /// Regular expression matching a column named at the start of the title
+    /// (`【立此存照】…`, `简报：…`); capture group 1 is the column, and the
+    /// match is removed from the title.
+    pub column_prefix: Option<String>,
 }
 
 /// Where a value comes from.
@@ -158,6 +195,14 @@ pub struct LocatorSpec {
     /// against the feed time (published only).
     #[serde(default)]
     pub relative: bool,
+    /// Regular expressions: text they match is cut out of the value
+    /// (`（综合报道）` after a byline).
+    #[serde(default)]
+    pub strip: Vec<String>,
+    /// Read Chinese 12-hour clocks (`2020年10月2日凌晨5点08分`) as
+    /// `2020-10-02 05:08` before trying the formats (published only).
+    #[serde(default)]
+    pub chinese_clock: bool,
 }
 
 /// Copyright rules.
@@ -218,10 +263,12 @@ pub struct Profile {
     pub hosts: Vec<String>,
     /// Title rules.
     pub title: TitleSpec,
+    /// Column named at the start of the title.
+    pub column_prefix: Option<Regex>,
     /// Publication-time locators, tried in order.
     pub published: Vec<PublishedLocator>,
-    /// Byline locator.
-    pub byline: Option<Locator>,
+    /// Byline locators, tried in order.
+    pub byline: Vec<Locator>,
     /// Lead locator.
     pub lead: Option<Locator>,
     /// Copyright element locator.
@@ -259,6 +306,8 @@ pub struct Locator {
     pub matches: Option<Regex>,
     /// First or last.
     pub pick: Pick,
+    /// Text cut out of the value.
+    pub strip: Vec<Regex>,
     /// How the profile wrote it, for traces (`published[0]: body > div …`).
     pub describe: String,
 }
@@ -276,6 +325,8 @@ pub struct PublishedLocator {
     pub precision: Precision,
     /// Whether relative phrases are accepted.
     pub relative: bool,
+    /// Whether Chinese 12-hour clocks are normalized first.
+    pub chinese_clock: bool,
 }
 
 /// A profile file that cannot be used.
@@ -305,7 +356,10 @@ fn selector(origin: &str, key: &str, css: &str) -> Result<Selector, ProfileError
 fn regex(origin: &str, key: &str, pattern: &str) -> Result<Regex, ProfileError> {
     Regex::new(pattern).map_err(|e| {
         let e = e.to_string().replace('\n', " ");
-        ProfileError::new(origin, format!("{key}: invalid regular expression {pattern:?}: {e}"))
+        ProfileError::new(
+            origin,
+            format!("{key}: invalid regular expression {pattern:?}: {e}"),
+        )
     })
 }
 
@@ -325,8 +379,11 @@ fn describe(spec: &LocatorSpec) -> String {
             if let Some(attribute) = &spec.attribute {
                 parts.push(format!("attribute {attribute}"));
             }
-            if spec.lines != Lines::All {
-                parts.push(format!("{:?} line(s)", spec.lines).to_lowercase());
+            match spec.lines {
+                Lines::All => {}
+                Lines::First => parts.push("first line".into()),
+                Lines::Last => parts.push("last line".into()),
+                Lines::BeforeLast => parts.push("lines before the last".into()),
             }
         }
     }
@@ -342,6 +399,9 @@ fn describe(spec: &LocatorSpec) -> String {
     if spec.relative {
         parts.push("relative phrases".into());
     }
+    if spec.chinese_clock {
+        parts.push("Chinese 12-hour clock".into());
+    }
     parts.join(", ")
 }
 
@@ -350,10 +410,16 @@ impl Locator {
         let selector = match (spec.from, &spec.selector) {
             (Origin::Page, Some(css)) => Some(selector(origin, &format!("{key}.selector"), css)?),
             (Origin::Page, None) => {
-                return Err(ProfileError::new(origin, format!("{key}.selector: a page locator needs a selector")))
+                return Err(ProfileError::new(
+                    origin,
+                    format!("{key}.selector: a page locator needs a selector"),
+                ))
             }
             (Origin::Url, Some(_)) => {
-                return Err(ProfileError::new(origin, format!("{key}.selector: a URL locator takes no selector")))
+                return Err(ProfileError::new(
+                    origin,
+                    format!("{key}.selector: a URL locator takes no selector"),
+                ))
             }
             (Origin::Url, None) => None,
         };
@@ -369,16 +435,22 @@ impl Locator {
             lines: spec.lines,
             matches,
             pick: spec.pick,
+            strip: regexes(origin, &format!("{key}.strip"), &spec.strip)?,
             describe: format!("{key}: {}", describe(spec)),
         })
     }
 
     /// A locator for everything but published times: time keys are refused.
     fn compile_plain(origin: &str, key: &str, spec: &LocatorSpec) -> Result<Locator, ProfileError> {
-        if !spec.formats.is_empty() || spec.zone.is_some() || spec.precision.is_some() || spec.relative {
+        if !spec.formats.is_empty()
+            || spec.zone.is_some()
+            || spec.precision.is_some()
+            || spec.relative
+            || spec.chinese_clock
+        {
             return Err(ProfileError::new(
                 origin,
-                format!("{key}: formats, zone, precision and relative belong to published locators"),
+                format!("{key}: formats, zone, precision, relative and chinese_clock belong to published locators"),
             ));
         }
         Locator::compile(origin, key, spec)
@@ -386,20 +458,33 @@ impl Locator {
 }
 
 impl PublishedLocator {
-    fn compile(origin: &str, key: &str, spec: &LocatorSpec) -> Result<PublishedLocator, ProfileError> {
+    fn compile(
+        origin: &str,
+        key: &str,
+        spec: &LocatorSpec,
+    ) -> Result<PublishedLocator, ProfileError> {
         let locator = Locator::compile(origin, key, spec)?;
         if spec.formats.is_empty() && !spec.relative {
-            return Err(ProfileError::new(origin, format!("{key}.formats: give at least one format, or relative = true")));
+            return Err(ProfileError::new(
+                origin,
+                format!("{key}.formats: give at least one format, or relative = true"),
+            ));
         }
         let zone_name = match (&spec.zone, spec.formats.is_empty()) {
             (Some(zone), _) => zone.as_str(),
             (None, true) => "UTC",
             (None, false) => {
-                return Err(ProfileError::new(origin, format!("{key}.zone: a locator with formats needs the zone of its clock")))
+                return Err(ProfileError::new(
+                    origin,
+                    format!("{key}.zone: a locator with formats needs the zone of its clock"),
+                ))
             }
         };
         let zone: Tz = zone_name.parse().map_err(|_| {
-            ProfileError::new(origin, format!("{key}.zone: {zone_name:?} is not an IANA time zone name"))
+            ProfileError::new(
+                origin,
+                format!("{key}.zone: {zone_name:?} is not an IANA time zone name"),
+            )
         })?;
         for format in &spec.formats {
             check_format(format)
@@ -409,7 +494,10 @@ impl PublishedLocator {
             (Some(p), _) => p,
             (None, true) => Precision::Approximate,
             (None, false) => {
-                return Err(ProfileError::new(origin, format!("{key}.precision: say how exact the formats are (second, minute, day)")))
+                return Err(ProfileError::new(
+                    origin,
+                    format!("{key}.precision: say how exact the formats are (second, minute, day)"),
+                ))
             }
         };
         Ok(PublishedLocator {
@@ -418,6 +506,7 @@ impl PublishedLocator {
             zone,
             precision,
             relative: spec.relative,
+            chinese_clock: spec.chinese_clock,
         })
     }
 }
@@ -442,7 +531,10 @@ impl Profile {
             ));
         }
         for host in &spec.hosts {
-            if host.is_empty() || host.contains(['/', ':', ' ']) || host != &host.to_ascii_lowercase() {
+            if host.is_empty()
+                || host.contains(['/', ':', ' '])
+                || host != &host.to_ascii_lowercase()
+            {
                 return Err(ProfileError::new(
                     origin,
                     format!("hosts: {host:?} is not a lower-case host name"),
@@ -458,7 +550,10 @@ impl Profile {
             }
         }
         if spec.title.column_separator.as_deref() == Some("") {
-            return Err(ProfileError::new(origin, "title.column_separator: must not be empty"));
+            return Err(ProfileError::new(
+                origin,
+                "title.column_separator: must not be empty",
+            ));
         }
         let published = spec
             .published
@@ -468,9 +563,10 @@ impl Profile {
             .collect::<Result<Vec<_>, _>>()?;
         let byline = spec
             .byline
-            .as_ref()
-            .map(|l| Locator::compile_plain(origin, "byline", l))
-            .transpose()?;
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Locator::compile_plain(origin, &format!("byline[{i}]"), l))
+            .collect::<Result<Vec<_>, _>>()?;
         let lead = spec
             .lead
             .as_ref()
@@ -495,13 +591,22 @@ impl Profile {
         let paragraphs = selector(
             origin,
             "body.paragraphs",
-            spec.body.paragraphs.as_deref().unwrap_or(DEFAULT_PARAGRAPHS),
+            spec.body
+                .paragraphs
+                .as_deref()
+                .unwrap_or(DEFAULT_PARAGRAPHS),
         )?;
         Ok(Profile {
             name: spec.name.clone(),
             source: spec.source.clone(),
             hosts: spec.hosts.clone(),
             title: spec.title.clone(),
+            column_prefix: spec
+                .title
+                .column_prefix
+                .as_deref()
+                .map(|p| regex(origin, "title.column_prefix", p))
+                .transpose()?,
             published,
             byline,
             lead,

@@ -35,6 +35,30 @@ static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{1,6})\s*(秒钟?|分钟|分|小时|个小时|天)前$").unwrap_or_else(|_| unreachable!())
 });
 
+/// `2020年10月2日凌晨5点08分`: a date, an optional period of the day, a 12- or
+/// 24-hour clock.
+static CHINESE_CLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(凌晨|早上|上午|中午|下午|晚上)?\s*(\d{1,2})[点:：](\d{1,2})分?$")
+        .unwrap_or_else(|_| unreachable!())
+});
+
+/// Rewrites a Chinese clock as `YYYY-MM-DD HH:MM` (24-hour), the way the
+/// sites render it (moment.js zh-cn): 下午 and 晚上 add 12 hours to 1–11,
+/// 中午 adds 12 below 11, the other periods are morning hours.
+pub fn chinese_clock(text: &str) -> Option<String> {
+    let c = CHINESE_CLOCK.captures(text.trim())?;
+    let mut hour: u32 = c[5].parse().ok()?;
+    match c.get(4).map(|m| m.as_str()) {
+        Some("下午" | "晚上") if (1..12).contains(&hour) => hour += 12,
+        Some("中午") if hour < 11 => hour += 12,
+        _ => {}
+    }
+    Some(format!(
+        "{}-{:0>2}-{:0>2} {hour:02}:{:0>2}",
+        &c[1], &c[2], &c[3], &c[6]
+    ))
+}
+
 /// How long ago a relative phrase says, if it is one.
 pub fn relative_offset(text: &str) -> Option<Duration> {
     let captures = RELATIVE.captures(text.trim())?;
@@ -99,7 +123,11 @@ fn failed(locator: &PublishedLocator, raw: String, note: Note) -> Published {
     }
 }
 
-fn read_time(locator: &PublishedLocator, raw: &str, feed_time: DateTime<Utc>) -> Result<Published, Note> {
+fn read_time(
+    locator: &PublishedLocator,
+    raw: &str,
+    feed_time: DateTime<Utc>,
+) -> Result<Published, Note> {
     if locator.relative {
         if let Some(ago) = relative_offset(raw) {
             return Ok(Published {
@@ -112,11 +140,13 @@ fn read_time(locator: &PublishedLocator, raw: &str, feed_time: DateTime<Utc>) ->
             });
         }
     }
+    let normalized = locator.chinese_clock.then(|| chinese_clock(raw)).flatten();
+    let text = normalized.as_deref().unwrap_or(raw);
     let mut note = Note::Unrecognized;
     for format in &locator.formats {
-        let parsed = NaiveDateTime::parse_from_str(raw, format).or_else(|e| {
+        let parsed = NaiveDateTime::parse_from_str(text, format).or_else(|e| {
             // A date-only format reads as that day's midnight.
-            NaiveDate::parse_from_str(raw, format)
+            NaiveDate::parse_from_str(text, format)
                 .map(|d| d.and_time(NaiveTime::MIN))
                 .map_err(|_| e)
         });
@@ -132,7 +162,12 @@ fn read_time(locator: &PublishedLocator, raw: &str, feed_time: DateTime<Utc>) ->
                     rule: Some(locator.locator.describe.clone()),
                 });
             }
-            Err(e) if matches!(e.kind(), ParseErrorKind::OutOfRange | ParseErrorKind::Impossible) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ParseErrorKind::OutOfRange | ParseErrorKind::Impossible
+                ) =>
+            {
                 note = Note::Invalid;
             }
             Err(_) => {}
@@ -155,5 +190,35 @@ mod tests {
         assert_eq!(relative_offset("2020年10月2日"), None);
         assert_eq!(relative_offset("昨天"), None);
         assert_eq!(relative_offset("9999999 分钟前"), None);
+    }
+
+    #[test]
+    fn chinese_clocks_become_24_hour_times() {
+        assert_eq!(
+            chinese_clock("2020年10月2日凌晨5点08分").as_deref(),
+            Some("2020-10-02 05:08")
+        );
+        assert_eq!(
+            chinese_clock("2020年10月2日下午3点05分").as_deref(),
+            Some("2020-10-02 15:05")
+        );
+        assert_eq!(
+            chinese_clock("2020年10月2日晚上12点00分").as_deref(),
+            Some("2020-10-02 12:00")
+        );
+        assert_eq!(
+            chinese_clock("2020年10月2日中午12点30分").as_deref(),
+            Some("2020-10-02 12:30")
+        );
+        assert_eq!(
+            chinese_clock("2020年10月2日中午1点30分").as_deref(),
+            Some("2020-10-02 13:30")
+        );
+        assert_eq!(
+            chinese_clock("2020年1月2日 17:45").as_deref(),
+            Some("2020-01-02 17:45")
+        );
+        assert_eq!(chinese_clock("2020年10月2日"), None);
+        assert_eq!(chinese_clock("3 小时前"), None);
     }
 }

@@ -156,8 +156,10 @@ fn rfi_column_can_come_from_the_url() {
 }
 
 #[test]
-fn other_hosts_use_the_generic_profile_with_their_spec_source() {
-    let a = transformer()
+fn a_known_source_without_a_profile_gets_its_spec_name_and_the_generic_profile() {
+    let only_generic =
+        ProfileSet::from_texts([("g.toml".to_string(), "name = \"generic\"".to_string())]).unwrap();
+    let a = Transformer::new(only_generic)
         .transform(&raw(
             "1602571962000",
             "央视  再曝 - 台谍案",
@@ -167,11 +169,97 @@ fn other_hosts_use_the_generic_profile_with_their_spec_source() {
         .unwrap();
     assert_eq!(a.source, "dw");
     assert_eq!(a.profile, "generic");
-    // No site rules: the " - " stays part of the title.
+    // No site rules: the " - " stays part of the title, and no time is read.
     assert_eq!(a.title, "央视 再曝 - 台谍案");
     assert_eq!(a.column_name, None);
     assert_eq!(a.published_utc, None);
     assert_eq!(a.published_note, None);
+    assert_eq!(a.byline, None);
+    assert_eq!(a.body_text, "正文");
+}
+
+#[test]
+fn the_dw_profile_reads_byline_and_utc_time_from_the_leading_block() {
+    let a = transformer()
+        .transform(&raw(
+            "1602571962000",
+            "t",
+            "https://www.dw.com/zh/x/a-1",
+            "<div><i>张三 （综合报道）<br>2020-10-13T06:08:01.314Z</i></div><p>正文</p><p><em>© 2020</em><em>年</em> <em>德国之声版权声明：略</em></p>",
+        ))
+        .unwrap();
+    assert_eq!(a.profile, "dw");
+    assert_eq!(a.byline.as_deref(), Some("张三"));
+    assert_eq!(a.published_utc, Some(utc("2020-10-13T06:08:01.314Z")));
+    assert_eq!(a.published_precision, Some(Precision::Second));
+    assert_eq!(
+        a.copyright.as_deref(),
+        Some("© 2020年 德国之声版权声明：略")
+    );
+    assert_eq!(a.body_text, "正文");
+}
+
+#[test]
+fn an_unknown_date_format_gives_null_with_a_note() {
+    let a = transformer()
+        .transform(&raw(
+            "1602571962000",
+            "t",
+            "https://www.dw.com/zh/x/a-1",
+            "<div><i>张三<br>13.10.2020 06:08</i></div><p>正文</p>",
+        ))
+        .unwrap();
+    assert_eq!(a.published_utc, None);
+    assert_eq!(a.published_note, Some(Note::Unrecognized));
+    assert_eq!(a.published_raw.as_deref(), Some("13.10.2020 06:08"));
+}
+
+#[test]
+fn bbc_relative_times_count_back_from_the_feed_time() {
+    let a = transformer()
+        .transform(&raw(
+            "1602539203000",
+            "t",
+            "http://www.bbc.com/zhongwen/simp/science-1",
+            "<main><div></div><div><time dateTime=\"2020-10-12\">19 分钟前</time></div><div><p><b>导语</b></p></div><div><p>正文</p></div></main>",
+        ))
+        .unwrap();
+    assert_eq!(a.published_utc, Some(utc("2020-10-12T21:27:43Z")));
+    assert_eq!(a.published_precision, Some(Precision::Approximate));
+    assert_eq!(a.published_note, Some(Note::Relative));
+    assert_eq!(a.feed_lag_s, Some(19 * 60));
+    assert_eq!(a.lead.as_deref(), Some("导语"));
+    assert_eq!(a.body_text, "正文");
+}
+
+#[test]
+fn a_bbc_date_without_a_readable_text_falls_back_to_the_day() {
+    let a = transformer()
+        .transform(&raw(
+            "1602539203000",
+            "t",
+            "http://www.bbc.com/zhongwen/simp/science-1",
+            "<main><div><time dateTime=\"2020-10-12\">不久前</time></div><div><p>正文</p></div></main>",
+        ))
+        .unwrap();
+    assert_eq!(a.published_utc, Some(utc("2020-10-12T00:00:00Z")));
+    assert_eq!(a.published_precision, Some(Precision::Day));
+    assert_eq!(a.published_raw.as_deref(), Some("2020-10-12"));
+}
+
+#[test]
+fn rfa_reads_the_url_time_in_new_york() {
+    let a = transformer()
+        .transform(&raw(
+            "1699812878000",
+            "t",
+            "https://www.rfa.org/mandarin/yataibaodao/zhengzhi/sc1-11122023131400.html",
+            "<p>正文</p><p>记者：甲 责编：乙</p>",
+        ))
+        .unwrap();
+    assert_eq!(a.published_utc, Some(utc("2023-11-12T18:14:00Z")));
+    assert_eq!(a.published_tz.as_deref(), Some("America/New_York"));
+    assert_eq!(a.byline.as_deref(), Some("记者：甲 责编：乙"));
     assert_eq!(a.body_text, "正文");
 }
 

@@ -109,11 +109,19 @@ pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &HashSet<No
         body.paragraphs.push(text);
     }
 
-    for element in doc.root_element().descendants().filter_map(ElementRef::wrap) {
+    for element in doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+    {
         if element.value().name() != "img" || is_within(element, removed) {
             continue;
         }
-        if let Some(url) = element.value().attr("src").and_then(|src| image_url(base, src)) {
+        if let Some(url) = element
+            .value()
+            .attr("src")
+            .and_then(|src| image_url(base, src))
+        {
             body.images.push(url);
         }
     }
@@ -132,8 +140,24 @@ pub(crate) fn is_within(element: ElementRef, set: &HashSet<NodeId>) -> bool {
 fn breaks_line(name: &str) -> bool {
     matches!(
         name,
-        "br" | "p" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
-            | "blockquote" | "tr" | "table" | "section" | "article" | "figure" | "hr"
+        "br" | "p"
+            | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "tr"
+            | "table"
+            | "section"
+            | "article"
+            | "figure"
+            | "hr"
     )
 }
 
@@ -295,15 +319,24 @@ mod tests {
     #[test]
     fn br_and_block_elements_break_lines() {
         let doc = Html::parse_document("<p>一<br>二<span>三</span><br/><br>四</p>");
-        let p = doc.select(&scraper::Selector::parse("p").unwrap()).next().unwrap();
+        let p = doc
+            .select(&scraper::Selector::parse("p").unwrap())
+            .next()
+            .unwrap();
         assert_eq!(element_lines(p, &HashSet::new()), vec!["一", "二三", "四"]);
-        let body = body_of("<blockquote><div>甲</div><div>乙</div></blockquote>", "generic");
+        let body = body_of(
+            "<blockquote><div>甲</div><div>乙</div></blockquote>",
+            "generic",
+        );
         assert_eq!(body.paragraphs, vec!["甲 乙"]);
     }
 
     #[test]
     fn a_copyright_line_inside_a_paragraph_is_taken_out() {
-        let body = body_of("<p>正文最后一句。<br>© 2020年德国之声版权声明</p>", "generic");
+        let body = body_of(
+            "<p>正文最后一句。<br>© 2020年德国之声版权声明</p>",
+            "generic",
+        );
         assert_eq!(body.paragraphs, vec!["正文最后一句。"]);
         assert_eq!(body.copyright.as_deref(), Some("© 2020年德国之声版权声明"));
     }
