@@ -471,3 +471,106 @@ fn a_rerun_replaces_the_dataset_and_the_old_files_disappear() {
     assert!(rows.iter().all(|r| r["source"] == "dw"));
     assert_eq!(summary(out.path())["generation"], "gen-000002");
 }
+
+#[test]
+fn profiles_lists_every_source_and_generic() {
+    let out = run_ok(&["profiles"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "bbc", "cdt", "dw", "ft", "nytimes", "reuters", "rfa", "rfi", "voa", "generic",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{name}  "))),
+            "{name} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("zone Europe/Paris"));
+}
+
+#[test]
+fn inspect_shows_each_field_and_the_rule_behind_it() {
+    let seed = corpus().join("seed/000_048dc874b1a19fb5.txt");
+    let out = run_ok(&["inspect", seed.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("published_utc        2021-03-18T13:26:00Z"),
+        "{text}"
+    );
+    assert!(text.contains("column_name          \"要闻解说\""), "{text}");
+    assert!(
+        text.contains("published_utc    published[0]: `body > div:first-child`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lead             lead: `body > p > strong`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("profile          rfi (built-in rfi.toml), chosen by host www.rfi.fr"),
+        "{text}"
+    );
+}
+
+#[test]
+fn inspect_of_a_rejected_file_says_why_and_exits_1() {
+    let out = wirehouse(&[
+        "inspect",
+        repo()
+            .join("data/sample/bad/no_dashes.md")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("reject (separator): line 3 should be"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_tenth_source_takes_only_a_profile_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    for entry in std::fs::read_dir(repo().join("pipelines/profiles")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, profiles.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        profiles.join("example.toml"),
+        "name = \"example\"\nsource = \"example\"\nhosts = [\"news.example.org\"]\n\
+         [[published]]\nselector = \"time\"\nattribute = \"datetime\"\nformats = [\"%Y-%m-%dT%H:%M\"]\n\
+         zone = \"Asia/Tokyo\"\nprecision = \"minute\"\n[[byline]]\nselector = \".author\"\n",
+    )
+    .unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(
+        input.join("a.md"),
+        "<!--1616075711000-->\n[t](https://news.example.org/a)\n---\n\n\
+         <time datetime=\"2021-03-18T21:00\">昨晚</time><p class=\"author\">山田</p><p>本文</p>",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(&[
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--profiles",
+        profiles.to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+    let rows = read_dataset(&out.join("articles"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["source"], "example");
+    assert_eq!(rows[0]["profile"], "example");
+    assert_eq!(rows[0]["published_utc"], "2021-03-18T12:00:00Z");
+    assert_eq!(rows[0]["byline"], "山田");
+    assert_eq!(rows[0]["body_text"], "本文");
+}

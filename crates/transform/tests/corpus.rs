@@ -201,3 +201,75 @@ fn no_corpus_body_holds_the_feed_footer_scripts_or_markup() {
         assert_eq!(a.paragraph_count as usize, paragraphs, "{}", row["path"]);
     }
 }
+
+/// Furniture the profiles must keep out of `body_text`, per source ("*" for
+/// all): feed footer, credits, captions, promos, share bars, trailers.
+const FURNITURE: &[(&str, &str)] = &[
+    ("*", "获取更多RSS"),
+    ("*", "feedx."),
+    ("*", "<script"),
+    ("*", "<iframe"),
+    ("*", "\n\n©"),
+    ("bbc", "图像来源"),
+    ("bbc", "你的器材不支持播放多媒体材料"),
+    ("bbc", "Twitter 帖子"),
+    ("bbc", "podcast promotion"),
+    ("bbc", "Getty Images"),
+    ("cdt", "CDT 档案卡"),
+    ("cdt", "版权说明"),
+    ("cdt", "受访者供图"),
+    ("cdt", "发表日期"),
+    ("dw", "版权声明"),
+    ("dw", "版權聲明"),
+    ("dw", "欢迎订阅德国之声"),
+    ("dw", "Feed-URL"),
+    ("dw", "相关图集"),
+    ("dw", "（路透社、德新社）"),
+    ("ft", "温馨提示"),
+    ("ft", "pay wall"),
+    ("nytimes", "翻译："),
+    ("nytimes", "点击查看本文英文版"),
+    ("nytimes", "感谢阅读今天的简报"),
+    ("nytimes", "本文最初发表于"),
+    ("reuters", "(完)"),
+    ("reuters", "（完）"),
+    ("reuters", "**"),
+    ("rfa", "责编"),
+    ("rfa", "网编"),
+    ("rfi", "分享 :"),
+    ("rfi", "作者："),
+    ("voa", "并不代表美国之音"),
+    ("voa", "YouTube播放列表"),
+    ("voa", "===="),
+];
+
+#[test]
+fn no_corpus_body_holds_site_furniture() {
+    let mut found = Vec::new();
+    for row in golden() {
+        let a = transform(&row["path"]);
+        let body = format!("\n\n{}", a.body_text);
+        for (source, furniture) in FURNITURE {
+            if (*source == "*" || *source == a.source) && body.contains(furniture) {
+                found.push(format!("{}: {furniture:?}", row["path"]));
+            }
+        }
+        for url in &a.image_urls {
+            for decoration in ["images.weserv.nl", "grey_line", "icon-zoom"] {
+                if url.contains(decoration) {
+                    found.push(format!("{}: image {url}", row["path"]));
+                }
+            }
+        }
+        if let Some(lead) = &a.lead {
+            if a.body_text.contains(lead.as_str()) {
+                found.push(format!("{}: lead repeated in the body", row["path"]));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "furniture in bodies:\n{}",
+        found.join("\n")
+    );
+}
