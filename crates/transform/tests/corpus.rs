@@ -18,7 +18,13 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn golden() -> Vec<BTreeMap<String, String>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/corpus.tsv");
+    table("corpus.tsv")
+}
+
+fn table(name: &str) -> Vec<BTreeMap<String, String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
@@ -215,6 +221,7 @@ const FURNITURE: &[(&str, &str)] = &[
     ("bbc", "Twitter 帖子"),
     ("bbc", "podcast promotion"),
     ("bbc", "Getty Images"),
+    ("bbc", "本报道正持续更新中"),
     ("cdt", "CDT 档案卡"),
     ("cdt", "版权说明"),
     ("cdt", "受访者供图"),
@@ -227,10 +234,13 @@ const FURNITURE: &[(&str, &str)] = &[
     ("dw", "（路透社、德新社）"),
     ("ft", "温馨提示"),
     ("ft", "pay wall"),
+    ("ft", "译者/"),
+    ("ft", "本栏目由FT中文网"),
     ("nytimes", "翻译："),
     ("nytimes", "点击查看本文英文版"),
     ("nytimes", "感谢阅读今天的简报"),
     ("nytimes", "本文最初发表于"),
+    ("nytimes", "阅读本文中文版"),
     ("reuters", "(完)"),
     ("reuters", "（完）"),
     ("reuters", "**"),
@@ -238,6 +248,7 @@ const FURNITURE: &[(&str, &str)] = &[
     ("rfa", "网编"),
     ("rfi", "分享 :"),
     ("rfi", "作者："),
+    ("rfi", "实习编译"),
     ("voa", "并不代表美国之音"),
     ("voa", "YouTube播放列表"),
     ("voa", "===="),
@@ -271,5 +282,80 @@ fn no_corpus_body_holds_site_furniture() {
         found.is_empty(),
         "furniture in bodies:\n{}",
         found.join("\n")
+    );
+}
+
+fn sha16(text: Option<&str>) -> String {
+    match text {
+        Some(t) if !t.is_empty() => sha256_hex(t.as_bytes())[..16].to_string(),
+        _ => String::new(),
+    }
+}
+
+fn chars(text: Option<&str>) -> String {
+    text.map_or(0, |t| t.chars().count()).to_string()
+}
+
+/// `tests/golden/profiles.tsv`: what each site profile reads from every
+/// corpus file — published time, precision and note, byline, lead, first
+/// and last paragraph, paragraph and image counts, copyright — checked by an
+/// independent extractor written from the rules and by reading the files.
+/// Texts are held as SHA-256 prefixes and lengths.
+#[test]
+fn every_corpus_file_has_the_golden_profile_fields() {
+    let rows = table("profiles.tsv");
+    assert_eq!(rows.len(), 79);
+    let mut failures = Vec::new();
+    for row in rows {
+        let path = &row["path"];
+        let a = transform(path);
+        let paragraphs: Vec<&str> = if a.body_text.is_empty() {
+            Vec::new()
+        } else {
+            a.body_text.split("\n\n").collect()
+        };
+        let got = [
+            (
+                "published_utc",
+                a.published_utc.map(iso).unwrap_or_default(),
+            ),
+            (
+                "published_precision",
+                a.published_precision
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "published_note",
+                a.published_note
+                    .map(|n| n.as_str().to_string())
+                    .unwrap_or_default(),
+            ),
+            ("byline", a.byline.clone().unwrap_or_default()),
+            ("lead_sha16", sha16(a.lead.as_deref())),
+            ("lead_chars", chars(a.lead.as_deref())),
+            ("first_sha16", sha16(paragraphs.first().copied())),
+            ("first_chars", chars(paragraphs.first().copied())),
+            ("last_sha16", sha16(paragraphs.last().copied())),
+            ("last_chars", chars(paragraphs.last().copied())),
+            ("paragraph_count", a.paragraph_count.to_string()),
+            ("image_count", a.image_urls.len().to_string()),
+            ("copyright_sha16", sha16(a.copyright.as_deref())),
+            ("copyright_chars", chars(a.copyright.as_deref())),
+        ];
+        for (field, value) in got {
+            if value != row[field] {
+                failures.push(format!(
+                    "{path}: {field}: got {value:?}, want {:?}",
+                    row[field]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
 }
