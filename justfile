@@ -28,6 +28,33 @@ test: venv
     cargo build -p wirehouse-cli
     WIREHOUSE_BIN={{target_dir}}/debug/wirehouse WIREHOUSE_CORPUS={{corpus}} {{venv}}/bin/python -m pytest -q tests/python
 
+# Publication statistics of the sample → data/warehouse/sample-stats (report.html, charts, tables).
+stats: sample
+    {{target_dir}}/release/wirehouse stats --dataset data/warehouse/sample --out data/warehouse/sample-stats
+    @echo "Report: data/warehouse/sample-stats/report.html"
+
+# Execute every notebook on the sample (builds env and dataset) into data/warehouse/notebooks/.
+notebooks: venv sample
+    #!/usr/bin/env bash
+    set -euo pipefail
+    mkdir -p data/warehouse/notebooks
+    for nb in notebooks/*.ipynb; do
+        MPLBACKEND=Agg WIREHOUSE_DATASET="$PWD/data/warehouse/sample" {{venv}}/bin/python - "$nb" <<'PY'
+    import pathlib, sys
+    import nbformat
+    from nbclient import NotebookClient
+    path = pathlib.Path(sys.argv[1])
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    out = pathlib.Path("data/warehouse/notebooks") / path.name
+    nbformat.write(notebook, out)
+    print(f"executed {path} -> {out}")
+    PY
+    done
+
+# The notebooks' environment alone (same as the tests').
+notebooks-env: venv
+
 # Formatting and lints, as CI checks them.
 lint:
     cargo fmt --all -- --check

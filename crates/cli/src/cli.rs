@@ -23,6 +23,40 @@ pub enum Command {
     /// Print the record one file becomes, and which profile rule produced
     /// each field (exits 1 if the file is rejected).
     Inspect(InspectArgs),
+    /// Publication statistics of a dataset: tables (Parquet, CSV), a Markdown
+    /// summary, PNG charts and an HTML report.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Output folder of `wirehouse run` (holding articles/ and rejects/).
+    #[arg(long, value_name = "DIR")]
+    pub dataset: PathBuf,
+
+    /// Folder for the tables, summary, charts and report.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Only this source (repeatable).
+    #[arg(long = "source", value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// Only articles on or after this UTC day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<chrono::NaiveDate>,
+
+    /// Only articles on or before this UTC day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<chrono::NaiveDate>,
+
+    /// The zone of a source's local hour × weekday matrix, e.g. `dw=Europe/Berlin` (repeatable).
+    #[arg(long = "zone", value_name = "SOURCE=ZONE")]
+    pub zones: Vec<String>,
+
+    /// Skip the PNG charts (tables, summary and report only).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, Args)]

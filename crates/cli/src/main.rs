@@ -12,6 +12,7 @@ mod inspect;
 mod pipeline;
 mod progress;
 mod run;
+mod stats;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -46,6 +47,7 @@ fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
             run::print_summary(&config, &summary)?;
         }
         cli::Command::Profiles(args) => inspect::profiles(&args)?,
+        cli::Command::Stats(args) => stats::stats(&args)?,
         cli::Command::Inspect(args) => {
             if !inspect::inspect(&args)? {
                 return Ok(ExitCode::from(1));
