@@ -574,3 +574,136 @@ fn a_tenth_source_takes_only_a_profile_file() {
     assert_eq!(rows[0]["byline"], "山田");
     assert_eq!(rows[0]["body_text"], "本文");
 }
+
+#[test]
+fn stats_writes_tables_summary_charts_and_a_report_that_links_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = dir.path().join("warehouse");
+    run_ok(&[
+        "run",
+        repo().join("pipelines/sample.toml").to_str().unwrap(),
+        "--output",
+        dataset.to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+    let out = dir.path().join("stats");
+    let done = run_ok(&[
+        "stats",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let printed = String::from_utf8_lossy(&done.stdout);
+    assert!(printed.starts_with("# wirehouse stats"), "{printed}");
+    assert!(
+        printed.contains("Articles: 25 (latest versions of 25 records); rejects: 8"),
+        "{printed}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.md")).unwrap(),
+        printed
+    );
+
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for name in [
+        "daily_volume",
+        "weekly_volume",
+        "hour_weekday_utc",
+        "hour_weekday_local",
+        "feed_lag",
+        "body_length",
+        "top_columns",
+        "precision_note",
+        "rejects_by_kind",
+    ] {
+        for ext in ["parquet", "csv"] {
+            assert!(
+                out.join(format!("tables/{name}.{ext}")).is_file(),
+                "{name}.{ext}"
+            );
+        }
+        assert!(
+            report.contains(&format!("href=\"tables/{name}.csv\"")),
+            "{name} not linked"
+        );
+    }
+    let charts: Vec<_> = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    // Daily volume, feed lag, and one heatmap per source with timed articles.
+    assert!(charts.len() >= 3 + 5, "{charts:?}");
+    for chart in &charts {
+        let bytes = std::fs::read(chart).unwrap();
+        assert!(
+            bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{} is no PNG",
+            chart.display()
+        );
+        let name = chart.file_name().unwrap().to_str().unwrap();
+        assert!(
+            report.contains(&format!("<img src=\"charts/{name}\"")),
+            "{name} not shown"
+        );
+    }
+}
+
+#[test]
+fn stats_filters_by_source_and_refuses_a_folder_without_a_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = dir.path().join("warehouse");
+    run_ok(&[
+        "run",
+        "--input",
+        corpus().to_str().unwrap(),
+        "--output",
+        dataset.to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+    let out = dir.path().join("stats");
+    let done = run_ok(&[
+        "stats",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--source",
+        "rfi",
+        "--since",
+        "2023-01-01",
+        "--no-charts",
+    ]);
+    let printed = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        printed.contains("Filters: sources rfi; since 2023-01-01"),
+        "{printed}"
+    );
+    assert!(printed.contains("- rfi: 12 articles"), "{printed}");
+    assert!(!out.join("charts").exists());
+
+    fails_with(
+        &[
+            "stats",
+            "--dataset",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "holds no articles dataset",
+    );
+    fails_with(
+        &[
+            "stats",
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--zone",
+            "rfi=Mars/Olympus",
+        ],
+        "not an IANA time zone name",
+    );
+}
