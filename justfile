@@ -22,7 +22,7 @@ run *ARGS:
     cargo build --release -p wirehouse-cli
     {{target_dir}}/release/wirehouse run {{ARGS}}
 
-# Every test: Rust unit, property and integration tests, then the Python reader tests.
+# Every test: Rust unit, property and integration tests, then the Python tests (readers, stats, notebooks).
 test: venv
     cargo test --workspace
     cargo build -p wirehouse-cli
