@@ -166,7 +166,7 @@ pub fn write_html(
 ) -> Result<PathBuf, StatsError> {
     let mut html = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>wirehouse stats</title>\n<style>\n\
-         body{font-family:system-ui,'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;max-width:1500px;color:#222}\n\
+         body{font-family:system-ui,'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;padding:0 1.5em;max-width:1500px;color:#222}\n\
          table{border-collapse:collapse;margin:0.5em 0 2em;font-size:14px}\n\
          th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n\
          th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\n\
