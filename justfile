@@ -55,6 +55,10 @@ notebooks: venv sample
 # The notebooks' environment alone (same as the tests').
 notebooks-env: venv
 
+# Crash safety at scale: kill -9 a run at N random moments (default 300), rerun, compare.
+crash-test N="300":
+    WIREHOUSE_KILLS={{N}} cargo test --release -p wirehouse-cli --test crash -- --nocapture
+
 # Formatting and lints, as CI checks them.
 lint:
     cargo fmt --all -- --check

@@ -109,6 +109,15 @@ pub struct RunArgs {
     /// Progress display: a bar on a terminal, log lines otherwise.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+
+    /// When another run is writing the output folder, wait up to this many
+    /// seconds for it instead of refusing at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
+
+    /// Process every file again instead of only new and changed ones.
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,6 +9,8 @@ use walkdir::WalkDir;
 pub struct InputPath {
     /// Where it is.
     pub path: PathBuf,
+    /// The input root it was found under, as given.
+    pub root: PathBuf,
     /// Its path relative to its input root, `/`-separated (the `source_path`
     /// column). For an input that is a file, its name.
     pub source_path: String,
@@ -17,6 +19,8 @@ pub struct InputPath {
 /// Something under an input that could not be listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unlisted {
+    /// The input root, as given.
+    pub root: PathBuf,
     /// Path relative to its input root.
     pub source_path: String,
     /// Why.
@@ -58,6 +62,7 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                 .unwrap_or_else(|| root.display().to_string());
             files.push(InputPath {
                 path: root.clone(),
+                root: root.clone(),
                 source_path: name,
             });
             continue;
@@ -75,6 +80,7 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                     {
                         files.push(InputPath {
                             source_path: relative(root, entry.path()),
+                            root: root.clone(),
                             path: entry.into_path(),
                         });
                     }
@@ -85,6 +91,7 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                         .map(|p| relative(root, p))
                         .unwrap_or_else(|| root.display().to_string());
                     unlisted.push(Unlisted {
+                        root: root.clone(),
                         source_path,
                         message: format!("cannot list: {err}"),
                     });

@@ -99,6 +99,8 @@ pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
         threads,
         limits,
         progress: args.progress,
+        wait: std::time::Duration::from_secs(args.wait),
+        full: args.full,
     })
 }
 
@@ -138,6 +140,8 @@ mod tests {
             threads: None,
             max_file_bytes: None,
             progress: ProgressMode::Quiet,
+            wait: 0,
+            full: false,
         }
     }
 

@@ -1,15 +1,17 @@
 //! `wirehouse run`: discover → extract → transform → load, with accounting.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context;
+use chrono::Datelike;
 use rayon::prelude::*;
 use wirehouse_extract::{frame, read_input, Limits};
-use wirehouse_load::{Generation, Reject, RunSummary, Warehouse};
+use wirehouse_load::{
+    FileOutcome, Generation, Manifest, ManifestEntry, Reject, RunSummary, Warehouse,
+};
 use wirehouse_transform::{Article, ProfileSet, Transformer};
 
 use crate::cli::ProgressMode;
@@ -26,6 +28,8 @@ pub struct RunConfig {
     pub threads: usize,
     pub limits: Limits,
     pub progress: ProgressMode,
+    pub wait: std::time::Duration,
+    pub full: bool,
 }
 
 /// Files handed to the workers at a time. Chunks keep memory bounded (at most
@@ -37,6 +41,24 @@ const CHUNK: usize = 512;
 enum Outcome {
     Record(Box<Article>, u64),
     Reject(Reject),
+}
+
+impl Outcome {
+    fn sha256(&self) -> Option<&str> {
+        match self {
+            Outcome::Record(article, _) => Some(&article.content_sha256),
+            Outcome::Reject(reject) => reject.content_sha256.as_deref(),
+        }
+    }
+
+    fn partition(&self) -> Option<(String, i32)> {
+        match self {
+            Outcome::Record(article, _) => {
+                Some((article.source.clone(), article.feed_time_utc.year()))
+            }
+            Outcome::Reject(_) => None,
+        }
+    }
 }
 
 fn process(file: &InputPath, limits: &Limits, transformer: &Transformer) -> Outcome {
@@ -71,7 +93,77 @@ fn extract_reject(rejected: wirehouse_extract::Rejected) -> Reject {
     }
 }
 
+/// How an input file looked when the run started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Stat {
+    size: u64,
+    mtime_ns: i128,
+}
+
+fn stat(path: &std::path::Path) -> Stat {
+    std::fs::metadata(path)
+        .map(|m| Stat {
+            size: m.len(),
+            mtime_ns: m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128),
+        })
+        .unwrap_or_default()
+}
+
+/// What a run must reproduce to be reused: the same program, profiles,
+/// limits and inputs give the same records for the same bytes.
+fn fingerprint(config: &RunConfig, profiles: &ProfileSet) -> String {
+    let inputs: Vec<String> = config
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    format!(
+        "wirehouse {} | profiles {} | max_file_bytes {} | inputs {}",
+        env!("CARGO_PKG_VERSION"),
+        profiles.fingerprint(),
+        config.limits.max_file_bytes,
+        inputs.join("\u{1f}")
+    )
+}
+
+/// One discovered file and what the previous run knew of it.
+struct Planned<'a> {
+    file: InputPath,
+    root: String,
+    stat: Stat,
+    previous: Option<&'a ManifestEntry>,
+}
+
+impl Planned<'_> {
+    fn unchanged_by_stat(&self) -> bool {
+        self.previous.is_some_and(|p| {
+            p.size == self.stat.size && p.mtime_ns == self.stat.mtime_ns && p.mtime_ns != 0
+        })
+    }
+}
+
+fn partition_of(entry: &ManifestEntry) -> Option<(String, i32)> {
+    match (entry.outcome, &entry.source, entry.year) {
+        (FileOutcome::Record | FileOutcome::Duplicate, Some(source), Some(year)) => {
+            Some((source.clone(), year))
+        }
+        _ => None,
+    }
+}
+
 /// Runs the pipeline and commits its output; returns the run's summary.
+///
+/// Incremental unless `config.full`: files whose size and modification time
+/// (or, when those changed, content hash) match the previous run's manifest
+/// are not processed again. A partition none of whose files changed is taken
+/// over from the previous generation as it is; a partition with any new,
+/// changed or removed file is written again from all its files, in input
+/// order — so the dataset is exactly what a full rebuild would write. With
+/// nothing new, nothing is written at all.
 pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
@@ -79,13 +171,28 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
         Some(dir) => ProfileSet::from_dir(dir)?,
         None => ProfileSet::builtin()?,
     };
+    let fingerprint = fingerprint(config, &profiles);
     let transformer = Transformer::new(profiles);
-    let warehouse = Warehouse::open(&config.output)
+    let warehouse = Warehouse::open_waiting(&config.output, config.wait)
         .with_context(|| format!("cannot use output folder {}", config.output.display()))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .context("cannot start worker threads")?;
+
+    let previous: Option<(PathBuf, Manifest)> = if config.full {
+        None
+    } else {
+        warehouse
+            .current()
+            .and_then(|dir| Manifest::read(&dir).map(|m| (dir, m)))
+            .filter(|(_, m)| m.fingerprint == fingerprint)
+    };
+    let known: HashMap<(&str, &str), &ManifestEntry> = previous
+        .iter()
+        .flat_map(|(_, m)| m.entries.iter())
+        .map(|e| ((e.root.as_str(), e.path.as_str()), e))
+        .collect();
 
     let (files, unlisted) = discover(&config.inputs);
     let mut summary = RunSummary {
@@ -100,64 +207,156 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
         files_found: (files.len() + unlisted.len()) as u64,
         ..RunSummary::default()
     };
-    let mut generation = warehouse.begin()?;
-    let mut tally = Tally::default();
-    for u in unlisted {
-        tally.reject(
-            &mut generation,
-            Reject {
-                source_path: u.source_path,
-                content_sha256: None,
-                file_size: None,
-                error_kind: "io".into(),
-                error_message: u.message,
-            },
-        );
+    let plan: Vec<Planned> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| {
+                let root = f.root.display().to_string();
+                let previous = known.get(&(root.as_str(), f.source_path.as_str())).copied();
+                Planned {
+                    stat: stat(&f.path),
+                    file: f.clone(),
+                    root,
+                    previous,
+                }
+            })
+            .collect()
+    });
+
+    // Nothing new: every file as it was, none gone, nothing unlisted.
+    if let Some((dir, manifest)) = &previous {
+        if unlisted.is_empty()
+            && manifest.entries.len() == plan.len()
+            && plan.iter().all(Planned::unchanged_by_stat)
+        {
+            summary.unchanged = summary.files_found;
+            summary.generation = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            finish_timing(&mut summary, clock);
+            return Ok(summary);
+        }
     }
 
-    let mut progress = Progress::new(config.progress, files.len() as u64);
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Outcome>>(1);
-    let (files_ref, pool_ref, transformer_ref) = (&files, &pool, &transformer);
-    let written: anyhow::Result<()> = std::thread::scope(|scope| {
-        // The sender moves into the worker thread, so the channel closes
-        // (and the writer's loop ends) when the workers are done.
-        scope.spawn(move || {
-            let (files, pool, transformer) = (files_ref, pool_ref, transformer_ref);
-            for chunk in files.chunks(CHUNK) {
-                let outcomes: Vec<Outcome> = pool.install(|| {
-                    chunk
-                        .par_iter()
-                        .map(|f| process(f, &config.limits, transformer))
-                        .collect()
-                });
-                // The writer hung up: it failed, and says why.
-                if sender.send(outcomes).is_err() {
-                    break;
-                }
-            }
-        });
-        for outcomes in receiver {
-            let n = outcomes.len() as u64;
-            for outcome in outcomes {
-                match outcome {
-                    Outcome::Record(article, size) => {
-                        tally.bytes_read += size;
-                        tally.record(&mut generation, &article)?;
-                    }
-                    Outcome::Reject(reject) => {
-                        tally.bytes_read += reject.file_size.unwrap_or(0);
-                        tally.reject(&mut generation, reject);
-                    }
-                }
-            }
-            progress.advance(n);
+    // Which partitions change: those of new, changed and removed files.
+    let seen_now: HashSet<(&str, &str)> = plan
+        .iter()
+        .map(|p| (p.root.as_str(), p.file.source_path.as_str()))
+        .collect();
+    let mut dirty: HashSet<(String, i32)> = HashSet::new();
+    for entry in previous.iter().flat_map(|(_, m)| m.entries.iter()) {
+        if !seen_now.contains(&(entry.root.as_str(), entry.path.as_str())) {
+            dirty.extend(partition_of(entry));
         }
-        Ok(())
-    });
+    }
+    // Files to process: first the new and changed ones.
+    let mut fresh: HashMap<usize, Outcome> = HashMap::new();
+    let first: Vec<usize> = (0..plan.len())
+        .filter(|&i| !plan[i].unchanged_by_stat())
+        .collect();
+    let outcomes = process_all(&pool, &plan, &first, config, &transformer);
+    let mut confirmed_unchanged: HashSet<usize> = HashSet::new();
+    for (i, outcome) in first.into_iter().zip(outcomes) {
+        let planned = &plan[i];
+        let same_bytes = planned
+            .previous
+            .is_some_and(|p| p.sha256.is_some() && p.sha256.as_deref() == outcome.sha256());
+        if same_bytes {
+            confirmed_unchanged.insert(i);
+        } else {
+            dirty.extend(outcome.partition());
+            dirty.extend(planned.previous.and_then(partition_of));
+        }
+        fresh.insert(i, outcome);
+    }
+    // Then the unchanged files of partitions that must be written again.
+    let second: Vec<usize> = (0..plan.len())
+        .filter(|i| !fresh.contains_key(i))
+        .filter(|&i| {
+            plan[i]
+                .previous
+                .and_then(partition_of)
+                .is_some_and(|p| dirty.contains(&p))
+        })
+        .collect();
+    let outcomes = process_all(&pool, &plan, &second, config, &transformer);
+    fresh.extend(second.into_iter().zip(outcomes));
+
+    let mut generation = warehouse.begin()?;
+    generation.set_fingerprint(fingerprint);
+    let mut tally = Tally::default();
+    for u in unlisted {
+        let reject = Reject {
+            source_path: u.source_path.clone(),
+            content_sha256: None,
+            file_size: None,
+            error_kind: "io".into(),
+            error_message: u.message,
+        };
+        generation.push_manifest(reject_entry(
+            &u.root.display().to_string(),
+            &u.source_path,
+            Stat::default(),
+            &reject,
+        ));
+        tally.reject(&mut generation, reject);
+    }
+    let mut progress = Progress::new(config.progress, plan.len() as u64);
+    let mut reused: HashSet<(String, i32)> = HashSet::new();
+    for (i, planned) in plan.iter().enumerate() {
+        let reusable = planned.previous.filter(|p| {
+            (planned.unchanged_by_stat() || confirmed_unchanged.contains(&i))
+                && partition_of(p).is_none_or(|part| !dirty.contains(&part))
+        });
+        if let Some(previous) = reusable {
+            // Carried over as the previous run left it.
+            tally.summary.unchanged += 1;
+            let mut entry = previous.clone();
+            entry.size = planned.stat.size;
+            entry.mtime_ns = planned.stat.mtime_ns;
+            match previous.outcome {
+                FileOutcome::Reject => generation.push_reject(Reject {
+                    source_path: previous.path.clone(),
+                    content_sha256: previous.sha256.clone(),
+                    file_size: Some(previous.size),
+                    error_kind: previous.error_kind.clone().unwrap_or_default(),
+                    error_message: previous.error_message.clone().unwrap_or_default(),
+                }),
+                FileOutcome::Record => {
+                    if let Some(sha) = &previous.sha256 {
+                        tally.seen.insert(sha.clone());
+                    }
+                    reused.extend(partition_of(previous));
+                }
+                FileOutcome::Duplicate => {}
+            }
+            generation.push_manifest(entry);
+        } else if let Some(outcome) = fresh.remove(&i) {
+            let entry = tally.take(&mut generation, outcome, planned)?;
+            generation.push_manifest(entry);
+        }
+        progress.advance(1);
+    }
     progress.finish();
-    written?;
+    if let Some((dir, _)) = &previous {
+        let mut reused: Vec<_> = reused.into_iter().collect();
+        reused.sort();
+        for (source, year) in reused {
+            generation.reuse_partition(dir, &source, year)?;
+        }
+    }
 
     tally.fill(&mut summary);
+    finish_timing(&mut summary, clock);
+    debug_assert!(summary.accounts_for_every_file(), "{summary:?}");
+    generation
+        .commit(&mut summary)
+        .with_context(|| format!("cannot commit the output in {}", config.output.display()))?;
+    Ok(summary)
+}
+
+fn finish_timing(summary: &mut RunSummary, clock: Instant) {
     let elapsed = clock.elapsed().as_secs_f64();
     summary.finished_at = chrono::Utc::now().to_rfc3339();
     summary.elapsed_s = elapsed;
@@ -166,11 +365,43 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     } else {
         0.0
     };
-    debug_assert!(summary.accounts_for_every_file(), "{summary:?}");
-    generation
-        .commit(&mut summary)
-        .with_context(|| format!("cannot commit the output in {}", config.output.display()))?;
-    Ok(summary)
+}
+
+/// Extracts and transforms the files `indices` of `plan` on the worker pool,
+/// a chunk at a time; outcomes come back in the order of `indices`.
+fn process_all(
+    pool: &rayon::ThreadPool,
+    plan: &[Planned],
+    indices: &[usize],
+    config: &RunConfig,
+    transformer: &Transformer,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::with_capacity(indices.len());
+    for chunk in indices.chunks(CHUNK) {
+        let done: Vec<Outcome> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|&i| process(&plan[i].file, &config.limits, transformer))
+                .collect()
+        });
+        outcomes.extend(done);
+    }
+    outcomes
+}
+
+fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> ManifestEntry {
+    ManifestEntry {
+        root: root.to_string(),
+        path: path.to_string(),
+        size: stat.size,
+        mtime_ns: stat.mtime_ns,
+        sha256: reject.content_sha256.clone(),
+        outcome: FileOutcome::Reject,
+        source: None,
+        year: None,
+        error_kind: Some(reject.error_kind.clone()),
+        error_message: Some(reject.error_message.clone()),
+    }
 }
 
 /// Counts as the writer sees outcomes, in input order.
@@ -198,6 +429,50 @@ impl Tally {
         Ok(())
     }
 
+    /// Writes one fresh outcome and says what became of the file.
+    fn take(
+        &mut self,
+        generation: &mut Generation,
+        outcome: Outcome,
+        planned: &Planned,
+    ) -> anyhow::Result<ManifestEntry> {
+        match outcome {
+            Outcome::Record(article, size) => {
+                self.bytes_read += size;
+                let duplicates = self.summary.duplicates;
+                self.record(generation, &article)?;
+                let outcome = if self.summary.duplicates > duplicates {
+                    FileOutcome::Duplicate
+                } else {
+                    FileOutcome::Record
+                };
+                Ok(ManifestEntry {
+                    root: planned.root.clone(),
+                    path: planned.file.source_path.clone(),
+                    size: planned.stat.size,
+                    mtime_ns: planned.stat.mtime_ns,
+                    sha256: Some(article.content_sha256.clone()),
+                    outcome,
+                    source: Some(article.source.clone()),
+                    year: Some(article.feed_time_utc.year()),
+                    error_kind: None,
+                    error_message: None,
+                })
+            }
+            Outcome::Reject(reject) => {
+                self.bytes_read += reject.file_size.unwrap_or(0);
+                let entry = reject_entry(
+                    &planned.root,
+                    &planned.file.source_path,
+                    planned.stat,
+                    &reject,
+                );
+                self.reject(generation, reject);
+                Ok(entry)
+            }
+        }
+    }
+
     fn reject(&mut self, generation: &mut Generation, reject: Reject) {
         self.summary.rejects += 1;
         *self
@@ -214,6 +489,7 @@ impl Tally {
         summary.rejects = self.summary.rejects;
         summary.rejects_by_kind = self.summary.rejects_by_kind;
         summary.records_by_source = self.summary.records_by_source;
+        summary.unchanged = self.summary.unchanged;
         summary.bytes_read = self.bytes_read;
     }
 }

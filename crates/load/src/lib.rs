@@ -17,10 +17,12 @@
 //! written as `TIMESTAMP(MILLIS, isAdjustedToUTC=true)`.
 
 pub mod batch;
+pub mod manifest;
 pub mod schema;
 pub mod summary;
 pub mod warehouse;
 
+pub use manifest::{FileOutcome, Manifest, ManifestEntry};
 pub use summary::RunSummary;
 pub use warehouse::{Generation, Warehouse};
 pub use wirehouse_transform::Article;
@@ -70,5 +72,13 @@ pub enum LoadError {
     Foreign {
         /// The path in the way.
         path: std::path::PathBuf,
+    },
+    /// Another run is writing this output folder.
+    #[error("another wirehouse run ({holder}) is writing {path}; wait for it to finish, or pass --wait SECONDS to queue behind it")]
+    Busy {
+        /// The output folder.
+        path: std::path::PathBuf,
+        /// What the lock file says of its holder.
+        holder: String,
     },
 }

@@ -30,7 +30,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::batch::{reject_batch, ArticleBatch};
 use crate::schema::{article_file_schema, reject_schema};
-use crate::{Article, LoadError, Reject, RunSummary};
+use crate::{Article, LoadError, Manifest, ManifestEntry, Reject, RunSummary};
 
 const META_DIR: &str = ".wirehouse";
 const GENERATIONS: &str = "generations";
@@ -59,11 +59,20 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
     }
 }
 
-/// An output folder wirehouse writes datasets into.
+/// The lock file of an output folder: one writer at a time.
+const LOCK: &str = "lock";
+
+/// An output folder wirehouse writes datasets into, locked for this process
+/// while the value lives.
+///
+/// The lock is an advisory `flock` on `.wirehouse/lock`: the kernel drops it
+/// when the process ends, however it ends, so a killed run never leaves a
+/// stale lock behind.
 #[derive(Debug)]
 pub struct Warehouse {
     root: PathBuf,
     meta: PathBuf,
+    _lock: File,
 }
 
 impl Warehouse {
@@ -73,11 +82,19 @@ impl Warehouse {
     /// written, or if `articles`, `rejects` or `run-summary.json` exist there
     /// but are not wirehouse's links.
     pub fn open(root: &Path) -> Result<Warehouse, LoadError> {
+        Warehouse::open_waiting(root, std::time::Duration::ZERO)
+    }
+
+    /// Like [`Warehouse::open`], but waits up to `wait` for another run
+    /// holding the output folder to finish before giving up with
+    /// [`LoadError::Busy`].
+    pub fn open_waiting(root: &Path, wait: std::time::Duration) -> Result<Warehouse, LoadError> {
         fs::create_dir_all(root).map_err(io("cannot create the output folder", root))?;
         let meta = root.join(META_DIR);
         let generations = meta.join(GENERATIONS);
         fs::create_dir_all(&generations)
             .map_err(io("cannot write to the output folder", &generations))?;
+        let lock = take_lock(root, &meta.join(LOCK), wait)?;
         for name in PUBLISHED {
             let path = root.join(name);
             if let Ok(found) = fs::symlink_metadata(&path) {
@@ -92,6 +109,7 @@ impl Warehouse {
         Ok(Warehouse {
             root: root.to_path_buf(),
             meta,
+            _lock: lock,
         })
     }
 
@@ -122,6 +140,7 @@ impl Warehouse {
                         dir,
                         partitions: BTreeMap::new(),
                         rejects: Vec::new(),
+                        manifest: Manifest::default(),
                         properties: writer_properties(),
                     })
                 }
@@ -131,6 +150,50 @@ impl Warehouse {
             }
         }
     }
+}
+
+/// Takes the writer lock, polling until `wait` has passed; then writes who
+/// holds it into the file, for the message another run would print.
+fn take_lock(root: &Path, path: &Path, wait: std::time::Duration) -> Result<File, LoadError> {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(io("cannot open the lock file", path))?;
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                let holder = fs::read_to_string(path)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "unknown process".into());
+                return Err(LoadError::Busy {
+                    path: root.to_path_buf(),
+                    holder,
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(io("cannot lock", path)(e)),
+        }
+    }
+    let holder = format!(
+        "pid {} since {}",
+        std::process::id(),
+        chrono::Utc::now().to_rfc3339()
+    );
+    // Who holds the lock is information for others; failing to write it is harmless.
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.write_all(holder.as_bytes()));
+    Ok(file)
 }
 
 fn generation_numbers(generations: &Path) -> Result<Vec<u64>, LoadError> {
@@ -200,6 +263,7 @@ pub struct Generation {
     dir: PathBuf,
     partitions: BTreeMap<(String, i32), Partition>,
     rejects: Vec<Reject>,
+    manifest: Manifest,
     properties: WriterProperties,
 }
 
@@ -226,6 +290,41 @@ impl Generation {
         Ok(())
     }
 
+    /// Takes a partition of an earlier generation in `previous` unchanged: its
+    /// file is hard-linked (copied where links are impossible) into this one.
+    /// Used when none of the partition's input files changed, so its file is
+    /// exactly what writing its rows again would produce.
+    pub fn reuse_partition(
+        &mut self,
+        previous: &Path,
+        source: &str,
+        year: i32,
+    ) -> Result<(), LoadError> {
+        let relative = Path::new("articles")
+            .join(format!("source={}", partition_value(source)))
+            .join(format!("year={year}"))
+            .join(PART_FILE);
+        let from = previous.join(&relative);
+        let to = self.dir.join(&relative);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(io("cannot create", parent))?;
+        }
+        if fs::hard_link(&from, &to).is_err() {
+            fs::copy(&from, &to).map_err(io("cannot copy", &from))?;
+        }
+        Ok(())
+    }
+
+    /// Records what became of one input file, for the next run.
+    pub fn push_manifest(&mut self, entry: ManifestEntry) {
+        self.manifest.entries.push(entry);
+    }
+
+    /// Sets the fingerprint the manifest is written with.
+    pub fn set_fingerprint(&mut self, fingerprint: String) {
+        self.manifest.fingerprint = fingerprint;
+    }
+
     /// Adds one reject row.
     pub fn push_reject(&mut self, reject: Reject) {
         self.rejects.push(reject);
@@ -242,6 +341,7 @@ impl Generation {
             partition.close()?;
         }
         self.write_rejects()?;
+        self.manifest.write(&self.dir)?;
         let summary_path = self.dir.join(SUMMARY_FILE);
         let json = serde_json::to_vec_pretty(summary).unwrap_or_default();
         write_synced(&summary_path, &json)?;

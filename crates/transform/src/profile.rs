@@ -648,6 +648,7 @@ fn check_format(format: &str) -> Result<(), String> {
 pub struct ProfileSet {
     sites: Vec<Profile>,
     generic: Profile,
+    fingerprint: String,
 }
 
 impl ProfileSet {
@@ -687,7 +688,9 @@ impl ProfileSet {
         let mut sites: Vec<Profile> = Vec::new();
         let mut generic = None;
         let mut claimed: HashMap<String, String> = HashMap::new();
+        let mut hashes = Vec::new();
         for (origin, text) in texts {
+            hashes.push(wirehouse_extract::sha256_hex(text.as_bytes()));
             let spec: ProfileSpec = toml::from_str(&text)
                 .map_err(|e| ProfileError::new(&origin, e.to_string().trim_end().to_string()))?;
             let profile = Profile::compile(spec, &origin)?;
@@ -723,7 +726,13 @@ impl ProfileSet {
                 "no profile named \"generic\" (the fallback for unknown hosts)",
             )
         })?;
-        Ok(ProfileSet { sites, generic })
+        hashes.sort();
+        let fingerprint = wirehouse_extract::sha256_hex(hashes.concat().as_bytes());
+        Ok(ProfileSet {
+            sites,
+            generic,
+            fingerprint,
+        })
     }
 
     /// The profile for `host`: the site profile whose host pattern is the
@@ -735,6 +744,12 @@ impl ProfileSet {
             .filter(|(pattern, _)| host_matches(host, pattern))
             .max_by_key(|(pattern, _)| pattern.len())
             .map_or(&self.generic, |(_, p)| p)
+    }
+
+    /// A hash of every profile's text: equal for equal rules, whatever the
+    /// files are called.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// Every profile, site profiles first, `generic` last.

@@ -237,3 +237,32 @@ fn partition_values_escape_what_a_folder_name_cannot_hold() {
     assert_eq!(partition_value("rfi"), "rfi");
     assert_eq!(partition_value("a/b=c"), "a%2Fb%3Dc");
 }
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
+    let out = tempfile::tempdir().unwrap();
+    let first = Warehouse::open(out.path()).unwrap();
+    let err = Warehouse::open(out.path()).unwrap_err();
+    assert!(matches!(err, LoadError::Busy { .. }));
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("pid {}", std::process::id())),
+        "{message}"
+    );
+    assert!(message.contains("--wait"), "{message}");
+    drop(first);
+    assert!(Warehouse::open(out.path()).is_ok());
+}
+
+#[test]
+fn a_waiting_writer_gets_the_folder_when_the_first_lets_go() {
+    let out = tempfile::tempdir().unwrap();
+    let first = Warehouse::open(out.path()).unwrap();
+    let path = out.path().to_path_buf();
+    let waiter = std::thread::spawn(move || {
+        Warehouse::open_waiting(&path, std::time::Duration::from_secs(10)).is_ok()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(first);
+    assert!(waiter.join().unwrap());
+}

@@ -1,0 +1,143 @@
+//! The manifest: what became of every input file in a generation, so the
+//! next run can skip what has not changed.
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::LoadError;
+
+/// The manifest's file name inside a generation.
+pub const MANIFEST_FILE: &str = "manifest.jsonl";
+
+/// What became of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileOutcome {
+    /// A row of `articles`.
+    Record,
+    /// Same bytes as an earlier record.
+    Duplicate,
+    /// A row of `rejects`.
+    Reject,
+}
+
+/// One input file as the run that wrote a generation saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// Input root as given.
+    pub root: String,
+    /// Path relative to the root.
+    pub path: String,
+    /// Size in bytes (0 when it could not be read).
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch (0 when unknown).
+    pub mtime_ns: i128,
+    /// SHA-256 of the bytes, when they were read.
+    pub sha256: Option<String>,
+    /// Record, duplicate or reject.
+    pub outcome: FileOutcome,
+    /// Partition of a record or duplicate: source …
+    pub source: Option<String>,
+    /// … and UTC year of its feed time.
+    pub year: Option<i32>,
+    /// A reject's kind.
+    pub error_kind: Option<String>,
+    /// A reject's message.
+    pub error_message: Option<String>,
+}
+
+/// Every file of a generation, with a fingerprint of what produced it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// wirehouse version, profiles, limits and inputs of the run: a run with
+    /// another fingerprint cannot reuse this generation.
+    pub fingerprint: String,
+    /// The files, in input order.
+    pub entries: Vec<ManifestEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    fingerprint: String,
+    files: usize,
+}
+
+impl Manifest {
+    /// Reads the manifest of the generation in `dir`; `None` when it has none
+    /// or it cannot be read whole (the next run then rebuilds in full).
+    pub fn read(dir: &Path) -> Option<Manifest> {
+        let file = std::fs::File::open(dir.join(MANIFEST_FILE)).ok()?;
+        let mut lines = BufReader::new(file).lines();
+        let header: Header = serde_json::from_str(&lines.next()?.ok()?).ok()?;
+        let mut entries = Vec::with_capacity(header.files);
+        for line in lines {
+            entries.push(serde_json::from_str(&line.ok()?).ok()?);
+        }
+        (entries.len() == header.files).then_some(Manifest {
+            fingerprint: header.fingerprint,
+            entries,
+        })
+    }
+
+    /// Writes the manifest into the generation folder `dir`, synced.
+    pub fn write(&self, dir: &Path) -> Result<(), LoadError> {
+        let path = dir.join(MANIFEST_FILE);
+        let fail = |source| LoadError::Io {
+            action: "cannot write",
+            path: path.clone(),
+            source,
+        };
+        let file = std::fs::File::create(&path).map_err(fail)?;
+        let mut out = BufWriter::new(file);
+        let header = Header {
+            fingerprint: self.fingerprint.clone(),
+            files: self.entries.len(),
+        };
+        out.write_all(json_line(&header).as_bytes()).map_err(fail)?;
+        for entry in &self.entries {
+            out.write_all(json_line(entry).as_bytes()).map_err(fail)?;
+        }
+        let file = out.into_inner().map_err(|e| fail(e.into_error()))?;
+        file.sync_all().map_err(fail)
+    }
+}
+
+/// A value as one line of JSON (these types always serialize).
+fn json_line<T: Serialize>(value: &T) -> String {
+    let mut line = serde_json::to_string(value).unwrap_or_default();
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_round_trips_and_a_truncated_one_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = Manifest {
+            fingerprint: "v1".into(),
+            entries: vec![ManifestEntry {
+                root: "in".into(),
+                path: "a.md".into(),
+                size: 3,
+                mtime_ns: 1_700_000_000_000_000_000,
+                sha256: Some("ab".into()),
+                outcome: FileOutcome::Record,
+                source: Some("rfi".into()),
+                year: Some(2021),
+                error_kind: None,
+                error_message: None,
+            }],
+        };
+        manifest.write(dir.path()).unwrap();
+        assert_eq!(Manifest::read(dir.path()), Some(manifest));
+        let path = dir.path().join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.lines().next().unwrap()).unwrap();
+        assert_eq!(Manifest::read(dir.path()), None);
+    }
+}
