@@ -101,6 +101,15 @@ pub enum TransformError {
     /// The link is not an absolute URL.
     #[error(transparent)]
     Url(#[from] UrlError),
+    /// The HTML nests deeper than any real page; reading it could take
+    /// time quadratic in its size.
+    #[error("the HTML nests {depth} elements deep, over the limit of {limit}; real articles nest a few dozen")]
+    TooDeep {
+        /// The depth found (at least).
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl TransformError {
@@ -109,9 +118,15 @@ impl TransformError {
         match self {
             TransformError::FeedTime(_) => "timestamp",
             TransformError::Url(_) => "url",
+            TransformError::TooDeep { .. } => "too_deep",
         }
     }
 }
+
+/// Elements may nest this deep in an article's HTML. Selector matching walks
+/// ancestors, so pathological nesting would cost time quadratic in the size
+/// of the file; real pages nest a few dozen deep.
+pub const MAX_DEPTH: usize = 512;
 
 /// Turns framed files into records with a fixed set of profiles.
 ///
@@ -189,11 +204,26 @@ impl Transformer {
         note("title", title_rule);
 
         let (html, has_feed_footer) = text::split_feed_footer(raw.html());
+        // Count before parsing: the parser's own cost grows with depth squared.
+        let raw_depth = text::raw_depth(html, MAX_DEPTH);
+        if raw_depth > MAX_DEPTH {
+            return Err(TransformError::TooDeep {
+                depth: raw_depth,
+                limit: MAX_DEPTH,
+            });
+        }
         note(
             "has_feed_footer",
             format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end"),
         );
         let doc = Html::parse_document(html);
+        let depth = text::depth(&doc, MAX_DEPTH);
+        if depth > MAX_DEPTH {
+            return Err(TransformError::TooDeep {
+                depth,
+                limit: MAX_DEPTH,
+            });
+        }
         let mut removed = text::furniture(&doc, profile);
         note(
             "furniture",

@@ -305,3 +305,39 @@ fn the_same_bytes_give_the_same_record() {
     );
     assert_eq!(transformer().transform(&r), transformer().transform(&r));
 }
+
+#[test]
+fn pathologically_deep_html_is_a_too_deep_reject_and_fast() {
+    let html = format!("<p>{}x</p>", "<div>".repeat(200_000));
+    let started = std::time::Instant::now();
+    let err = transformer()
+        .transform(&raw("1616075711000", "t", "https://www.rfi.fr/cn/a", &html))
+        .unwrap_err();
+    assert_eq!(err.kind(), "too_deep");
+    assert!(err.to_string().contains("over the limit of 512"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn truncated_html_still_gives_a_record() {
+    let a = transformer()
+        .transform(&raw(
+            "1616075711000",
+            "t",
+            "https://www.rfi.fr/cn/a",
+            "<div>18/03/2021 - 14:26</div><p><strong>导语</strong></p><div><p>第一段</p><p>第二段被截",
+        ))
+        .unwrap();
+    assert_eq!(a.body_text, "第一段\n\n第二段被截");
+    assert_eq!(a.published_utc, Some(utc("2021-03-18T13:26:00Z")));
+}
+
+#[test]
+fn a_negative_or_absurd_feed_time_is_a_timestamp_reject() {
+    for header in ["-1616075711000", "0", "99999999999999", "1616075711"] {
+        let err = transformer()
+            .transform(&raw(header, "t", "https://x.org/a", ""))
+            .unwrap_err();
+        assert_eq!(err.kind(), "timestamp", "{header}");
+    }
+}

@@ -128,6 +128,90 @@ pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &HashSet<No
     body
 }
 
+/// Elements whose end tag HTML lets a page leave out, or that have none:
+/// they do not deepen a raw count.
+const UNCOUNTED: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
+    "tfoot", "colgroup", "rb", "rt", "rp", "caption",
+];
+
+/// How deep tags nest in raw HTML, counted from the tags alone (no parsing),
+/// no further than `limit + 1`. Parsing pathological nesting takes time
+/// quadratic in its depth, so this runs first; it may under-count (it is a
+/// bound for junk, not a measure of real pages).
+pub fn raw_depth(html: &str, limit: usize) -> usize {
+    let bytes = html.as_bytes();
+    let lower = |i: usize, word: &str| {
+        bytes.len() >= i + word.len()
+            && bytes[i..i + word.len()].eq_ignore_ascii_case(word.as_bytes())
+    };
+    let find = |from: usize, needle: &str| {
+        html.get(from..)
+            .and_then(|rest| rest.to_ascii_lowercase().find(needle))
+            .map(|i| from + i)
+    };
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(offset) = html.get(i..).and_then(|rest| rest.find('<')) {
+        i += offset + 1;
+        match bytes.get(i) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'!') if lower(i, "!--") => match html.get(i..).and_then(|r| r.find("-->")) {
+                Some(end) => i += end + 3,
+                None => break,
+            },
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end = bytes[i..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |n| i + n);
+                let name = html[i..name_end].to_ascii_lowercase();
+                if name == "script" || name == "style" {
+                    // Raw text: skip to its end tag, whatever it holds.
+                    match find(name_end, &format!("</{name}")) {
+                        Some(end) => i = end + 2,
+                        None => break,
+                    }
+                    continue;
+                }
+                let tag_end = html[name_end..]
+                    .find('>')
+                    .map_or(bytes.len(), |n| name_end + n);
+                let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
+                if !self_closing && !UNCOUNTED.contains(&name.as_str()) {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                    if deepest > limit {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// How deep elements nest in `doc`, counting no further than `limit + 1`.
+pub fn depth(doc: &Html, limit: usize) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) if node.value().is_element() => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > limit {
+                    break;
+                }
+            }
+            ego_tree::iter::Edge::Close(node) if node.value().is_element() => depth -= 1,
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Whether `element` or one of its ancestors is in `set`.
 pub(crate) fn is_within(element: ElementRef, set: &HashSet<NodeId>) -> bool {
     if set.is_empty() {
@@ -354,6 +438,27 @@ mod tests {
                 "https://gdb.voanews.com/b.jpg"
             ]
         );
+    }
+
+    #[test]
+    fn nesting_depth_is_counted_to_the_limit() {
+        let doc = Html::parse_document("<div><p><span>x</span></p></div>");
+        // html, body, div, p, span
+        assert_eq!(depth(&doc, 100), 5);
+        let deep = Html::parse_document(&"<div>".repeat(1000));
+        assert_eq!(depth(&deep, 100), 101);
+    }
+
+    #[test]
+    fn raw_depth_counts_tags_that_must_close_and_skips_scripts_and_comments() {
+        assert_eq!(raw_depth("<div><span>a</span><b>c</b></div>", 100), 2);
+        assert_eq!(raw_depth("<p>a<p>b<br><img src=x><li>c", 100), 0);
+        assert_eq!(
+            raw_depth("<script>if (a<b && c<d) {}</script><div></div>", 100),
+            1
+        );
+        assert_eq!(raw_depth("<!-- <div><div> --><i/>", 100), 0);
+        assert_eq!(raw_depth(&"<div>".repeat(100_000), 1024), 1025);
     }
 
     #[test]
