@@ -583,3 +583,144 @@ fn stats_filters_by_source_and_refuses_a_folder_without_a_dataset() {
         "not an IANA time zone name",
     );
 }
+
+fn part_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![out.join("articles/"), out.join("rejects/")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(out).unwrap().to_string_lossy().into_owned();
+                files.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn incremental_reruns_skip_unchanged_files_and_equal_a_full_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    copy_tree(&repo().join("data/sample"), &input);
+    copy_tree(&corpus().join("dutymachine-news"), &input);
+    let (i, out) = (input.to_str().unwrap(), dir.path().join("out"));
+    let o = out.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--input", i, "--output", o, "--progress", "quiet"];
+        args.extend_from_slice(extra);
+        run_ok(&args);
+        summary(&out)
+    };
+    let first = run(&[]);
+    let found = first["files_found"].as_u64().unwrap();
+
+    // Nothing new: nothing is written, and every file is unchanged.
+    let generation = std::fs::read_link(out.join(".wirehouse/current")).unwrap();
+    let done = wirehouse(&["run", "--input", i, "--output", o, "--progress", "quiet"]);
+    let printed = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        printed.contains(&format!("unchanged   {found:>8}")),
+        "{printed}"
+    );
+    assert_eq!(
+        std::fs::read_link(out.join(".wirehouse/current")).unwrap(),
+        generation
+    );
+
+    // Change one file, remove one, add a duplicate and a new bad file, touch one.
+    let rfi = input.join("articles/rfi");
+    let changed = rfi.join("1000008.md");
+    let text = std::fs::read_to_string(&changed).unwrap().replacen(
+        "<!--1695680102000-->",
+        "<!--1695680103000-->",
+        1,
+    );
+    std::fs::write(&changed, text).unwrap();
+    std::fs::remove_file(input.join("articles/dw/1023833.md")).unwrap();
+    std::fs::copy(rfi.join("1000198.md"), rfi.join("zz-copy.md")).unwrap();
+    std::fs::write(input.join("articles/new-bad.md"), "no header at all").unwrap();
+    let touched = input.join("articles/voa/1011401.md");
+    let bytes = std::fs::read(&touched).unwrap();
+    std::fs::write(&touched, bytes).unwrap();
+
+    let second = run(&[]);
+    let accounted = ["records", "duplicates", "rejects", "unchanged"]
+        .iter()
+        .map(|k| second[*k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(
+        second["files_found"].as_u64().unwrap(),
+        accounted,
+        "{second}"
+    );
+    assert!(second["unchanged"].as_u64().unwrap() > 0, "{second}");
+    assert_eq!(second["duplicates"], 1, "{second}");
+    assert_eq!(second["rejects_by_kind"]["header"], 1, "{second}");
+
+    // The same inputs rebuilt in full give the same files, byte for byte.
+    let full = dir.path().join("full");
+    run_ok(&[
+        "run",
+        "--input",
+        i,
+        "--output",
+        full.to_str().unwrap(),
+        "--progress",
+        "quiet",
+        "--full",
+    ]);
+    assert_eq!(part_files(&out), part_files(&full));
+}
+
+#[test]
+fn a_second_run_on_a_busy_output_is_refused_with_the_holder_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join(".wirehouse")).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(out.join(".wirehouse/lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    std::fs::write(out.join(".wirehouse/lock"), "pid 4242 since a while").unwrap();
+    fails_with(
+        &[
+            "run",
+            "--input",
+            corpus().to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        "another wirehouse run (pid 4242 since a while) is writing",
+    );
+    drop(lock);
+    run_ok(&[
+        "run",
+        "--input",
+        corpus().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+}
