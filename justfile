@@ -59,6 +59,14 @@ notebooks-env: venv
 crash-test N="300":
     WIREHOUSE_KILLS={{N}} cargo test --release -p wirehouse-cli --test crash -- --nocapture
 
+# Fuzz framing and extraction for SECONDS with cargo-fuzz (libFuzzer, ASan); crashes land in fuzz/artifacts/.
+fuzz SECONDS="300":
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    mkdir -p fuzz/corpus/frame_and_transform
+    cp -n fuzz/seeds/frame_and_transform/* fuzz/corpus/frame_and_transform/
+    # cargo-fuzz wants nightly flags; the stable toolchain ships the sanitizer runtimes.
+    cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=target cargo fuzz run frame_and_transform corpus/frame_and_transform -- -max_total_time={{SECONDS}} -max_len=262144 -rss_limit_mb=2048 -timeout=10
+
 # Formatting and lints, as CI checks them.
 lint:
     cargo fmt --all -- --check
