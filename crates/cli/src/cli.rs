@@ -26,6 +26,28 @@ pub enum Command {
     /// Publication statistics of a dataset: tables (Parquet, CSV), a Markdown
     /// summary, PNG charts and an HTML report.
     Stats(StatsArgs),
+    /// Scale real article files into a large synthetic corpus, every file's
+    /// clocks moved by its own random offset (deterministic for a seed).
+    GenCorpus(GenCorpusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenCorpusArgs {
+    /// Folder of template article files (searched recursively).
+    #[arg(long, value_name = "DIR")]
+    pub templates: PathBuf,
+
+    /// How many files to write.
+    #[arg(long, value_name = "N")]
+    pub count: u64,
+
+    /// Output folder (1,000 files per subfolder).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Seed of the offsets.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

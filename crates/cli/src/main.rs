@@ -8,6 +8,7 @@
 
 mod cli;
 mod discover;
+mod gen_corpus;
 mod inspect;
 mod pipeline;
 mod progress;
@@ -48,6 +49,15 @@ fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
         }
         cli::Command::Profiles(args) => inspect::profiles(&args)?,
         cli::Command::Stats(args) => stats::stats(&args)?,
+        cli::Command::GenCorpus(args) => {
+            let templates =
+                gen_corpus::generate(&args.templates, args.count, &args.out, args.seed)?;
+            eprintln!(
+                "wirehouse gen-corpus: {} files from {templates} templates in {}",
+                args.count,
+                args.out.display()
+            );
+        }
         cli::Command::Inspect(args) => {
             if !inspect::inspect(&args)? {
                 return Ok(ExitCode::from(1));
