@@ -72,11 +72,11 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Baseline timing on the real corpus (issue 6 adds the peer comparison).
-bench:
+# Throughput and memory beside the Python peers: 20k and 200k generated files (BENCHMARKS.md).
+bench SIZES="20000,200000": venv
     cargo build --release -p wirehouse-cli
-    out=$(mktemp -d) && trap 'rm -rf "$out"' EXIT && \
-    for i in 1 2 3; do {{target_dir}}/release/wirehouse run --input {{corpus}} --output "$out/w" --progress quiet | head -1; done
+    {{venv}}/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+    {{venv}}/bin/python bench/run_bench.py --wirehouse {{target_dir}}/release/wirehouse --python {{venv}}/bin/python --peer {{justfile_directory()}}/../shared/bench/peer_extract.py --templates {{corpus}} --sizes {{SIZES}}
 
 # The Python environment of the tests (pinned in tests/python/requirements.txt).
 venv:
