@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -250,38 +251,46 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
             dirty.extend(partition_of(entry));
         }
     }
-    // Files to process: first the new and changed ones.
-    let mut fresh: HashMap<usize, Outcome> = HashMap::new();
-    let first: Vec<usize> = (0..plan.len())
-        .filter(|&i| !plan[i].unchanged_by_stat())
-        .collect();
-    let outcomes = process_all(&pool, &plan, &first, config, &transformer);
+    // Which files changed, and which partitions they touch: only new and
+    // changed files are read here, and only their content hash and partition
+    // are kept (a first run has nothing to compare and skips this).
     let mut confirmed_unchanged: HashSet<usize> = HashSet::new();
-    for (i, outcome) in first.into_iter().zip(outcomes) {
-        let planned = &plan[i];
-        let same_bytes = planned
-            .previous
-            .is_some_and(|p| p.sha256.is_some() && p.sha256.as_deref() == outcome.sha256());
-        if same_bytes {
-            confirmed_unchanged.insert(i);
-        } else {
-            dirty.extend(outcome.partition());
-            dirty.extend(planned.previous.and_then(partition_of));
+    if previous.is_some() {
+        let changed: Vec<usize> = (0..plan.len())
+            .filter(|&i| !plan[i].unchanged_by_stat())
+            .collect();
+        for chunk in changed.chunks(CHUNK) {
+            let light: Vec<(Option<String>, Option<(String, i32)>)> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|&i| {
+                        let outcome = process(&plan[i].file, &config.limits, &transformer);
+                        (outcome.sha256().map(str::to_string), outcome.partition())
+                    })
+                    .collect()
+            });
+            for (&i, (sha, partition)) in chunk.iter().zip(light) {
+                let planned = &plan[i];
+                let same_bytes = planned
+                    .previous
+                    .is_some_and(|p| p.sha256.is_some() && p.sha256 == sha);
+                if same_bytes {
+                    confirmed_unchanged.insert(i);
+                } else {
+                    dirty.extend(partition);
+                    dirty.extend(planned.previous.and_then(partition_of));
+                }
+            }
         }
-        fresh.insert(i, outcome);
     }
-    // Then the unchanged files of partitions that must be written again.
-    let second: Vec<usize> = (0..plan.len())
-        .filter(|i| !fresh.contains_key(i))
-        .filter(|&i| {
-            plan[i]
-                .previous
-                .and_then(partition_of)
-                .is_some_and(|p| dirty.contains(&p))
+    // A file is carried over when it is unchanged and its partition is clean.
+    let reusable = |i: usize| -> Option<&ManifestEntry> {
+        let planned = &plan[i];
+        planned.previous.filter(|p| {
+            (planned.unchanged_by_stat() || confirmed_unchanged.contains(&i))
+                && partition_of(p).is_none_or(|part| !dirty.contains(&part))
         })
-        .collect();
-    let outcomes = process_all(&pool, &plan, &second, config, &transformer);
-    fresh.extend(second.into_iter().zip(outcomes));
+    };
 
     let mut generation = warehouse.begin()?;
     generation.set_fingerprint(fingerprint);
@@ -304,41 +313,78 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     }
     let mut progress = Progress::new(config.progress, plan.len() as u64);
     let mut reused: HashSet<(String, i32)> = HashSet::new();
-    for (i, planned) in plan.iter().enumerate() {
-        let reusable = planned.previous.filter(|p| {
-            (planned.unchanged_by_stat() || confirmed_unchanged.contains(&i))
-                && partition_of(p).is_none_or(|part| !dirty.contains(&part))
-        });
-        if let Some(previous) = reusable {
-            // Carried over as the previous run left it.
-            tally.summary.unchanged += 1;
-            let mut entry = previous.clone();
-            entry.size = planned.stat.size;
-            entry.mtime_ns = planned.stat.mtime_ns;
-            match previous.outcome {
-                FileOutcome::Reject => generation.push_reject(Reject {
-                    source_path: previous.path.clone(),
-                    content_sha256: previous.sha256.clone(),
-                    file_size: Some(previous.size),
-                    error_kind: previous.error_kind.clone().unwrap_or_default(),
-                    error_message: previous.error_message.clone().unwrap_or_default(),
-                }),
-                FileOutcome::Record => {
-                    if let Some(sha) = &previous.sha256 {
-                        tally.seen.insert(sha.clone());
-                    }
-                    reused.extend(partition_of(previous));
+    // Workers extract the files of one chunk while the writer takes the
+    // previous one, in input order; at most two chunks wait in between.
+    let (sender, receiver) = mpsc::sync_channel::<(usize, HashMap<usize, Outcome>)>(1);
+    let (plan_ref, pool_ref, transformer_ref, reusable_ref) =
+        (&plan, &pool, &transformer, &reusable);
+    let written: anyhow::Result<()> = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for (c, chunk) in (0..plan_ref.len())
+                .collect::<Vec<_>>()
+                .chunks(CHUNK)
+                .enumerate()
+            {
+                let needed: Vec<usize> = chunk
+                    .iter()
+                    .copied()
+                    .filter(|&i| reusable_ref(i).is_none())
+                    .collect();
+                let outcomes: HashMap<usize, Outcome> = pool_ref.install(|| {
+                    needed
+                        .par_iter()
+                        .map(|&i| {
+                            (
+                                i,
+                                process(&plan_ref[i].file, &config.limits, transformer_ref),
+                            )
+                        })
+                        .collect()
+                });
+                // The writer hung up: it failed, and says why.
+                if sender.send((c * CHUNK, outcomes)).is_err() {
+                    break;
                 }
-                FileOutcome::Duplicate => {}
             }
-            generation.push_manifest(entry);
-        } else if let Some(outcome) = fresh.remove(&i) {
-            let entry = tally.take(&mut generation, outcome, planned)?;
-            generation.push_manifest(entry);
+        });
+        for (start, mut outcomes) in receiver {
+            let end = (start + CHUNK).min(plan.len());
+            for i in start..end {
+                let planned = &plan[i];
+                if let Some(previous) = reusable(i) {
+                    // Carried over as the previous run left it.
+                    tally.summary.unchanged += 1;
+                    let mut entry = previous.clone();
+                    entry.size = planned.stat.size;
+                    entry.mtime_ns = planned.stat.mtime_ns;
+                    match previous.outcome {
+                        FileOutcome::Reject => generation.push_reject(Reject {
+                            source_path: previous.path.clone(),
+                            content_sha256: previous.sha256.clone(),
+                            file_size: Some(previous.size),
+                            error_kind: previous.error_kind.clone().unwrap_or_default(),
+                            error_message: previous.error_message.clone().unwrap_or_default(),
+                        }),
+                        FileOutcome::Record => {
+                            if let Some(sha) = &previous.sha256 {
+                                tally.seen.insert(sha.clone());
+                            }
+                            reused.extend(partition_of(previous));
+                        }
+                        FileOutcome::Duplicate => {}
+                    }
+                    generation.push_manifest(entry);
+                } else if let Some(outcome) = outcomes.remove(&i) {
+                    let entry = tally.take(&mut generation, outcome, planned)?;
+                    generation.push_manifest(entry);
+                }
+            }
+            progress.advance((end - start) as u64);
         }
-        progress.advance(1);
-    }
+        Ok(())
+    });
     progress.finish();
+    written?;
     if let Some((dir, _)) = &previous {
         let mut reused: Vec<_> = reused.into_iter().collect();
         reused.sort();
@@ -365,28 +411,6 @@ fn finish_timing(summary: &mut RunSummary, clock: Instant) {
     } else {
         0.0
     };
-}
-
-/// Extracts and transforms the files `indices` of `plan` on the worker pool,
-/// a chunk at a time; outcomes come back in the order of `indices`.
-fn process_all(
-    pool: &rayon::ThreadPool,
-    plan: &[Planned],
-    indices: &[usize],
-    config: &RunConfig,
-    transformer: &Transformer,
-) -> Vec<Outcome> {
-    let mut outcomes = Vec::with_capacity(indices.len());
-    for chunk in indices.chunks(CHUNK) {
-        let done: Vec<Outcome> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|&i| process(&plan[i].file, &config.limits, transformer))
-                .collect()
-        });
-        outcomes.extend(done);
-    }
-    outcomes
 }
 
 fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> ManifestEntry {

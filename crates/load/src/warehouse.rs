@@ -43,13 +43,18 @@ const PART_FILE: &str = "part-00000.parquet";
 const PUBLISHED: [&str; 3] = ["articles", "rejects", SUMMARY_FILE];
 
 /// Rows buffered per partition before they are handed to the Parquet writer.
-const BATCH_ROWS: usize = 2048;
+const BATCH_ROWS: usize = 1024;
 /// Text bytes buffered per partition before they are handed to the writer.
-const BATCH_BYTES: usize = 8 << 20;
+const BATCH_BYTES: usize = 2 << 20;
 /// A row group closes at this many rows …
 const ROW_GROUP_ROWS: usize = 65_536;
 /// … or at this many encoded bytes, whichever comes first.
-const ROW_GROUP_BYTES: usize = 32 << 20;
+const ROW_GROUP_BYTES: usize = 16 << 20;
+/// All partitions together buffer at most about this much; past it, the
+/// fullest partitions close their row groups early. Keeps memory flat
+/// however many partitions a corpus spreads over. The decision depends on
+/// the rows alone, so output stays identical whatever the thread count.
+const BUFFER_BUDGET: usize = 64 << 20;
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LoadError + 'a {
     move |source| LoadError::Io {
@@ -286,6 +291,34 @@ impl Generation {
         partition.batch.push(article);
         if partition.batch.len() >= BATCH_ROWS || partition.batch.text_bytes() >= BATCH_BYTES {
             partition.flush_batch()?;
+            self.keep_within_budget()?;
+        }
+        Ok(())
+    }
+
+    /// Closes row groups of the fullest partitions while all of them
+    /// together hold more than [`BUFFER_BUDGET`].
+    fn keep_within_budget(&mut self) -> Result<(), LoadError> {
+        let held = |p: &Partition| p.writer.in_progress_size() + p.batch.text_bytes();
+        let mut total: usize = self.partitions.values().map(held).sum();
+        while total > BUFFER_BUDGET {
+            let Some(fullest) = self.partitions.values_mut().max_by_key(|p| held(p)) else {
+                break;
+            };
+            let before = held(fullest);
+            fullest.flush_batch()?;
+            fullest
+                .writer
+                .flush()
+                .map_err(|source| LoadError::Parquet {
+                    path: fullest.path.clone(),
+                    source,
+                })?;
+            let after = held(fullest);
+            if after >= before {
+                break;
+            }
+            total -= before - after;
         }
         Ok(())
     }
