@@ -94,6 +94,9 @@ fn extract_reject(rejected: wirehouse_extract::Rejected) -> Reject {
     }
 }
 
+/// A partition of `articles`: source and UTC year of the feed time.
+type Partition = (String, i32);
+
 /// How an input file looked when the run started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Stat {
@@ -260,7 +263,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
             .filter(|&i| !plan[i].unchanged_by_stat())
             .collect();
         for chunk in changed.chunks(CHUNK) {
-            let light: Vec<(Option<String>, Option<(String, i32)>)> = pool.install(|| {
+            let light: Vec<(Option<String>, Option<Partition>)> = pool.install(|| {
                 chunk
                     .par_iter()
                     .map(|&i| {
@@ -349,8 +352,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
         });
         for (start, mut outcomes) in receiver {
             let end = (start + CHUNK).min(plan.len());
-            for i in start..end {
-                let planned = &plan[i];
+            for (i, planned) in plan.iter().enumerate().take(end).skip(start) {
                 if let Some(previous) = reusable(i) {
                     // Carried over as the previous run left it.
                     tally.summary.unchanged += 1;
