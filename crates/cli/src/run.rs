@@ -213,13 +213,13 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     };
     let plan: Vec<Planned> = pool.install(|| {
         files
-            .par_iter()
+            .into_par_iter()
             .map(|f| {
                 let root = f.root.display().to_string();
                 let previous = known.get(&(root.as_str(), f.source_path.as_str())).copied();
                 Planned {
                     stat: stat(&f.path),
-                    file: f.clone(),
+                    file: f,
                     root,
                     previous,
                 }
@@ -296,7 +296,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     };
 
     let mut generation = warehouse.begin()?;
-    generation.set_fingerprint(fingerprint);
+    generation.start_manifest(&fingerprint)?;
     let mut tally = Tally::default();
     for u in unlisted {
         let reject = Reject {
@@ -311,7 +311,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
             &u.source_path,
             Stat::default(),
             &reject,
-        ));
+        ))?;
         tally.reject(&mut generation, reject);
     }
     let mut progress = Progress::new(config.progress, plan.len() as u64);
@@ -369,16 +369,16 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
                         }),
                         FileOutcome::Record => {
                             if let Some(sha) = &previous.sha256 {
-                                tally.seen.insert(sha.clone());
+                                tally.seen.insert(hash_key(sha));
                             }
                             reused.extend(partition_of(previous));
                         }
                         FileOutcome::Duplicate => {}
                     }
-                    generation.push_manifest(entry);
+                    generation.push_manifest(entry)?;
                 } else if let Some(outcome) = outcomes.remove(&i) {
                     let entry = tally.take(&mut generation, outcome, planned)?;
-                    generation.push_manifest(entry);
+                    generation.push_manifest(entry)?;
                 }
             }
             progress.advance((end - start) as u64);
@@ -415,6 +415,11 @@ fn finish_timing(summary: &mut RunSummary, clock: Instant) {
     };
 }
 
+/// The first 128 bits of a hex SHA-256, as a compact set key.
+fn hash_key(sha256_hex: &str) -> u128 {
+    u128::from_str_radix(sha256_hex.get(..32).unwrap_or(sha256_hex), 16).unwrap_or(0)
+}
+
 fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> ManifestEntry {
     ManifestEntry {
         root: root.to_string(),
@@ -433,7 +438,8 @@ fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> Manifest
 /// Counts as the writer sees outcomes, in input order.
 #[derive(Default)]
 struct Tally {
-    seen: HashSet<String>,
+    /// Content hashes of the records so far (first 128 bits: no collision in practice).
+    seen: HashSet<u128>,
     summary: RunSummary,
     bytes_read: u64,
 }
@@ -441,7 +447,7 @@ struct Tally {
 impl Tally {
     fn record(&mut self, generation: &mut Generation, article: &Article) -> anyhow::Result<()> {
         // Same bytes as an earlier file: the earlier one (in input order) is the record.
-        if !self.seen.insert(article.content_sha256.clone()) {
+        if !self.seen.insert(hash_key(&article.content_sha256)) {
             self.summary.duplicates += 1;
             return Ok(());
         }

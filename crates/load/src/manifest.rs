@@ -61,45 +61,102 @@ pub struct Manifest {
 #[derive(Serialize, Deserialize)]
 struct Header {
     fingerprint: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Footer {
     files: usize,
 }
 
 impl Manifest {
     /// Reads the manifest of the generation in `dir`; `None` when it has none
-    /// or it cannot be read whole (the next run then rebuilds in full).
+    /// or it is not whole (the next run then rebuilds in full).
     pub fn read(dir: &Path) -> Option<Manifest> {
         let file = std::fs::File::open(dir.join(MANIFEST_FILE)).ok()?;
         let mut lines = BufReader::new(file).lines();
         let header: Header = serde_json::from_str(&lines.next()?.ok()?).ok()?;
-        let mut entries = Vec::with_capacity(header.files);
+        let mut entries = Vec::new();
         for line in lines {
-            entries.push(serde_json::from_str(&line.ok()?).ok()?);
+            let line = line.ok()?;
+            if let Ok(footer) = serde_json::from_str::<Footer>(&line) {
+                return (footer.files == entries.len()).then_some(Manifest {
+                    fingerprint: header.fingerprint,
+                    entries,
+                });
+            }
+            entries.push(serde_json::from_str(&line).ok()?);
         }
-        (entries.len() == header.files).then_some(Manifest {
-            fingerprint: header.fingerprint,
-            entries,
-        })
+        None
     }
 
     /// Writes the manifest into the generation folder `dir`, synced.
     pub fn write(&self, dir: &Path) -> Result<(), LoadError> {
+        let mut writer = ManifestWriter::create(dir, &self.fingerprint)?;
+        for entry in &self.entries {
+            writer.push(entry)?;
+        }
+        writer.finish()
+    }
+}
+
+/// Writes a manifest line by line as a run goes, so its size never sits in
+/// memory; the closing line (the file count) marks it whole.
+#[derive(Debug)]
+pub struct ManifestWriter {
+    path: std::path::PathBuf,
+    out: BufWriter<std::fs::File>,
+    files: usize,
+}
+
+impl ManifestWriter {
+    /// Starts `dir/manifest.jsonl` with the run's fingerprint.
+    pub fn create(dir: &Path, fingerprint: &str) -> Result<ManifestWriter, LoadError> {
         let path = dir.join(MANIFEST_FILE);
+        let file = std::fs::File::create(&path).map_err(|source| LoadError::Io {
+            action: "cannot write",
+            path: path.clone(),
+            source,
+        })?;
+        let mut writer = ManifestWriter {
+            path,
+            out: BufWriter::new(file),
+            files: 0,
+        };
+        writer.line(&Header {
+            fingerprint: fingerprint.to_string(),
+        })?;
+        Ok(writer)
+    }
+
+    fn line<T: Serialize>(&mut self, value: &T) -> Result<(), LoadError> {
+        let path = &self.path;
+        self.out
+            .write_all(json_line(value).as_bytes())
+            .map_err(|source| LoadError::Io {
+                action: "cannot write",
+                path: path.clone(),
+                source,
+            })
+    }
+
+    /// Adds one file.
+    pub fn push(&mut self, entry: &ManifestEntry) -> Result<(), LoadError> {
+        self.files += 1;
+        self.line(entry)
+    }
+
+    /// Closes the manifest and syncs it.
+    pub fn finish(mut self) -> Result<(), LoadError> {
+        let files = self.files;
+        self.line(&Footer { files })?;
+        let path = self.path.clone();
         let fail = |source| LoadError::Io {
             action: "cannot write",
             path: path.clone(),
             source,
         };
-        let file = std::fs::File::create(&path).map_err(fail)?;
-        let mut out = BufWriter::new(file);
-        let header = Header {
-            fingerprint: self.fingerprint.clone(),
-            files: self.entries.len(),
-        };
-        out.write_all(json_line(&header).as_bytes()).map_err(fail)?;
-        for entry in &self.entries {
-            out.write_all(json_line(entry).as_bytes()).map_err(fail)?;
-        }
-        let file = out.into_inner().map_err(|e| fail(e.into_error()))?;
+        let file = self.out.into_inner().map_err(|e| fail(e.into_error()))?;
         file.sync_all().map_err(fail)
     }
 }

@@ -29,8 +29,9 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::batch::{reject_batch, ArticleBatch};
+use crate::manifest::ManifestWriter;
 use crate::schema::{article_file_schema, reject_schema};
-use crate::{Article, LoadError, Manifest, ManifestEntry, Reject, RunSummary};
+use crate::{Article, LoadError, ManifestEntry, Reject, RunSummary};
 
 const META_DIR: &str = ".wirehouse";
 const GENERATIONS: &str = "generations";
@@ -145,7 +146,7 @@ impl Warehouse {
                         dir,
                         partitions: BTreeMap::new(),
                         rejects: Vec::new(),
-                        manifest: Manifest::default(),
+                        manifest: None,
                         properties: writer_properties(),
                     })
                 }
@@ -268,7 +269,7 @@ pub struct Generation {
     dir: PathBuf,
     partitions: BTreeMap<(String, i32), Partition>,
     rejects: Vec<Reject>,
-    manifest: Manifest,
+    manifest: Option<ManifestWriter>,
     properties: WriterProperties,
 }
 
@@ -349,13 +350,18 @@ impl Generation {
     }
 
     /// Records what became of one input file, for the next run.
-    pub fn push_manifest(&mut self, entry: ManifestEntry) {
-        self.manifest.entries.push(entry);
+    /// Does nothing before [`Generation::start_manifest`].
+    pub fn push_manifest(&mut self, entry: ManifestEntry) -> Result<(), LoadError> {
+        match &mut self.manifest {
+            Some(writer) => writer.push(&entry),
+            None => Ok(()),
+        }
     }
 
-    /// Sets the fingerprint the manifest is written with.
-    pub fn set_fingerprint(&mut self, fingerprint: String) {
-        self.manifest.fingerprint = fingerprint;
+    /// Starts this generation's manifest, for runs with `fingerprint`.
+    pub fn start_manifest(&mut self, fingerprint: &str) -> Result<(), LoadError> {
+        self.manifest = Some(ManifestWriter::create(&self.dir, fingerprint)?);
+        Ok(())
     }
 
     /// Adds one reject row.
@@ -374,7 +380,9 @@ impl Generation {
             partition.close()?;
         }
         self.write_rejects()?;
-        self.manifest.write(&self.dir)?;
+        if let Some(manifest) = self.manifest.take() {
+            manifest.finish()?;
+        }
         let summary_path = self.dir.join(SUMMARY_FILE);
         let json = serde_json::to_vec_pretty(summary).unwrap_or_default();
         write_synced(&summary_path, &json)?;
