@@ -3,29 +3,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::*;
-
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
 
 fn generate(out: &Path, count: &str, seed: &str) {
     run_ok(&[
@@ -48,9 +28,9 @@ fn the_same_seed_gives_the_same_corpus_and_another_seed_another() {
     generate(&dir.path().join("b"), "120", "7");
     generate(&dir.path().join("c"), "120", "8");
     let (a, b, c) = (
-        files(&dir.path().join("a")),
-        files(&dir.path().join("b")),
-        files(&dir.path().join("c")),
+        tree_files(&dir.path().join("a"), &[]),
+        tree_files(&dir.path().join("b"), &[]),
+        tree_files(&dir.path().join("c"), &[]),
     );
     assert_eq!(a.len(), 120);
     assert_eq!(a, b);

@@ -150,29 +150,12 @@ fn output_is_byte_identical_whatever_the_thread_count() {
             "quiet",
         ]);
     }
-    let parts = |root: &Path| {
-        let mut files = BTreeMap::new();
-        let mut stack = vec![root.join("articles/"), root.join("rejects/")];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    files.insert(
-                        p.strip_prefix(root).unwrap().to_path_buf(),
-                        std::fs::read(&p).unwrap(),
-                    );
-                }
-            }
-        }
-        files
-    };
+    let parts = |root: &Path| tree_files(root, &["articles/", "rejects/"]);
     let (a, b) = (parts(&one), parts(&four));
     assert!(a.len() > 20);
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, bytes) in &a {
-        assert!(bytes == &b[path], "{} differs", path.display());
+        assert!(bytes == &b[path], "{path} differs");
     }
 }
 
@@ -585,20 +568,7 @@ fn stats_filters_by_source_and_refuses_a_folder_without_a_dataset() {
 }
 
 fn part_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![out.join("articles/"), out.join("rejects/")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(out).unwrap().to_string_lossy().into_owned();
-                files.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    files
+    tree_files(out, &["articles/", "rejects/"])
 }
 
 fn copy_tree(from: &Path, to: &Path) {

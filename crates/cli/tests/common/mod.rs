@@ -133,3 +133,26 @@ pub fn tsv(path: &Path) -> Vec<Row> {
         })
         .collect()
 }
+
+/// Every file under `root`'s `subdirs` (all of `root` when empty), by path
+/// relative to `root`, with its bytes.
+pub fn tree_files(root: &Path, subdirs: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack: Vec<PathBuf> = if subdirs.is_empty() {
+        vec![root.to_path_buf()]
+    } else {
+        subdirs.iter().map(|d| root.join(d)).collect()
+    };
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().display().to_string();
+                files.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
