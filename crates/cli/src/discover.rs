@@ -9,8 +9,8 @@ use walkdir::WalkDir;
 pub struct InputPath {
     /// Where it is.
     pub path: PathBuf,
-    /// The input root it was found under, as given.
-    pub root: PathBuf,
+    /// Index of the input root it was found under, in the order given.
+    pub root: usize,
     /// Its path relative to its input root, `/`-separated (the `source_path`
     /// column). For an input that is a file, its name.
     pub source_path: String,
@@ -19,8 +19,8 @@ pub struct InputPath {
 /// Something under an input that could not be listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unlisted {
-    /// The input root, as given.
-    pub root: PathBuf,
+    /// Index of the input root, in the order given.
+    pub root: usize,
     /// Path relative to its input root.
     pub source_path: String,
     /// Why.
@@ -54,7 +54,7 @@ pub fn is_article_name(name: &str) -> bool {
 pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
     let mut files = Vec::new();
     let mut unlisted = Vec::new();
-    for root in inputs {
+    for (index, root) in inputs.iter().enumerate() {
         if root.is_file() {
             let name = root
                 .file_name()
@@ -62,7 +62,7 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                 .unwrap_or_else(|| root.display().to_string());
             files.push(InputPath {
                 path: root.clone(),
-                root: root.clone(),
+                root: index,
                 source_path: name,
             });
             continue;
@@ -80,7 +80,7 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                     {
                         files.push(InputPath {
                             source_path: relative(root, entry.path()),
-                            root: root.clone(),
+                            root: index,
                             path: entry.into_path(),
                         });
                     }
@@ -91,7 +91,7 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                         .map(|p| relative(root, p))
                         .unwrap_or_else(|| root.display().to_string());
                     unlisted.push(Unlisted {
-                        root: root.clone(),
+                        root: index,
                         source_path,
                         message: format!("cannot list: {err}"),
                     });

@@ -137,7 +137,6 @@ fn fingerprint(config: &RunConfig, profiles: &ProfileSet) -> String {
 /// One discovered file and what the previous run knew of it.
 struct Planned<'a> {
     file: InputPath,
-    root: String,
     stat: Stat,
     previous: Option<&'a ManifestEntry>,
 }
@@ -199,6 +198,12 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
         .collect();
 
     let (files, unlisted) = discover(&config.inputs);
+    // Roots as the manifest names them; files refer to them by index.
+    let roots: Vec<String> = config
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut summary = RunSummary {
         wirehouse_version: env!("CARGO_PKG_VERSION").into(),
         started_at: started_at.to_rfc3339(),
@@ -215,12 +220,12 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
         files
             .into_par_iter()
             .map(|f| {
-                let root = f.root.display().to_string();
-                let previous = known.get(&(root.as_str(), f.source_path.as_str())).copied();
+                let previous = known
+                    .get(&(roots[f.root].as_str(), f.source_path.as_str()))
+                    .copied();
                 Planned {
                     stat: stat(&f.path),
                     file: f,
-                    root,
                     previous,
                 }
             })
@@ -246,7 +251,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     // Which partitions change: those of new, changed and removed files.
     let seen_now: HashSet<(&str, &str)> = plan
         .iter()
-        .map(|p| (p.root.as_str(), p.file.source_path.as_str()))
+        .map(|p| (roots[p.file.root].as_str(), p.file.source_path.as_str()))
         .collect();
     let mut dirty: HashSet<(String, i32)> = HashSet::new();
     for entry in previous.iter().flat_map(|(_, m)| m.entries.iter()) {
@@ -307,7 +312,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
             error_message: u.message,
         };
         generation.push_manifest(reject_entry(
-            &u.root.display().to_string(),
+            &roots[u.root],
             &u.source_path,
             Stat::default(),
             &reject,
@@ -377,7 +382,8 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
                     }
                     generation.push_manifest(entry)?;
                 } else if let Some(outcome) = outcomes.remove(&i) {
-                    let entry = tally.take(&mut generation, outcome, planned)?;
+                    let entry =
+                        tally.take(&mut generation, outcome, planned, &roots[planned.file.root])?;
                     generation.push_manifest(entry)?;
                 }
             }
@@ -467,6 +473,7 @@ impl Tally {
         generation: &mut Generation,
         outcome: Outcome,
         planned: &Planned,
+        root: &str,
     ) -> anyhow::Result<ManifestEntry> {
         match outcome {
             Outcome::Record(article, size) => {
@@ -479,7 +486,7 @@ impl Tally {
                     FileOutcome::Record
                 };
                 Ok(ManifestEntry {
-                    root: planned.root.clone(),
+                    root: root.to_string(),
                     path: planned.file.source_path.clone(),
                     size: planned.stat.size,
                     mtime_ns: planned.stat.mtime_ns,
@@ -493,12 +500,7 @@ impl Tally {
             }
             Outcome::Reject(reject) => {
                 self.bytes_read += reject.file_size.unwrap_or(0);
-                let entry = reject_entry(
-                    &planned.root,
-                    &planned.file.source_path,
-                    planned.stat,
-                    &reject,
-                );
+                let entry = reject_entry(root, &planned.file.source_path, planned.stat, &reject);
                 self.reject(generation, reject);
                 Ok(entry)
             }
