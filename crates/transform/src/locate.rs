@@ -30,31 +30,39 @@ pub enum Located {
 impl Locator {
     /// Looks for the value on `doc` (outside `removed` furniture) or in `url`.
     pub fn locate(&self, doc: &Html, url: &str, removed: &HashSet<NodeId>) -> Located {
-        let candidates: Vec<(String, Option<NodeId>)> = match (self.from, &self.selector) {
-            (Origin::Url, _) => vec![(url.to_string(), None)],
-            (Origin::Page, None) => Vec::new(),
-            (Origin::Page, Some(selector)) => doc
-                .select(selector)
-                .filter(|e| !is_within(*e, removed))
-                .map(|e| (self.text_of(e, removed), Some(e.id())))
-                .filter(|(text, _)| !text.is_empty())
-                .collect(),
-        };
-        let Some(first_text) = candidates.first().map(|(t, _)| t.clone()) else {
-            return Located::NotFound;
-        };
-        let mut kept = candidates
-            .into_iter()
-            .filter_map(|(text, element)| match &self.matches {
-                None => Some((text, element)),
+        // One lazy pass: text is computed only until the first match is
+        // found (pick = first), or for every candidate (pick = last).
+        let candidates: Box<dyn Iterator<Item = (String, Option<NodeId>)>> =
+            match (self.from, &self.selector) {
+                (Origin::Url, _) => Box::new(std::iter::once((url.to_string(), None))),
+                (Origin::Page, None) => Box::new(std::iter::empty()),
+                (Origin::Page, Some(selector)) => Box::new(
+                    doc.select(selector)
+                        .filter(|e| !is_within(*e, removed))
+                        .map(|e| (self.text_of(e, removed), Some(e.id())))
+                        .filter(|(text, _)| !text.is_empty()),
+                ),
+            };
+        let mut first_text = None;
+        let mut chosen = None;
+        for (text, element) in candidates {
+            let kept = match &self.matches {
+                None => Some(text.clone()),
                 Some(pattern) => pattern.captures(&text).map(|c| {
                     let value = c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str());
-                    (value.trim().to_string(), element)
+                    value.trim().to_string()
                 }),
-            });
-        let chosen = match self.pick {
-            Pick::First => kept.next(),
-            Pick::Last => kept.next_back(),
+            };
+            first_text.get_or_insert(text);
+            if let Some(value) = kept {
+                chosen = Some((value, element));
+                if self.pick == Pick::First {
+                    break;
+                }
+            }
+        }
+        let Some(first_text) = first_text else {
+            return Located::NotFound;
         };
         match chosen {
             Some((mut value, element)) => {

@@ -146,10 +146,17 @@ pub fn raw_depth(html: &str, limit: usize) -> usize {
         bytes.len() >= i + word.len()
             && bytes[i..i + word.len()].eq_ignore_ascii_case(word.as_bytes())
     };
-    let find = |from: usize, needle: &str| {
-        html.get(from..)
-            .and_then(|rest| rest.to_ascii_lowercase().find(needle))
-            .map(|i| from + i)
+    // The next `</name` at or after `from`, in any case, without copying.
+    let find_end_tag = |from: usize, name: &str| {
+        let mut at = from;
+        while let Some(offset) = html.get(at..).and_then(|rest| rest.find("</")) {
+            let start = at + offset;
+            if lower(start + 2, name) {
+                return Some(start);
+            }
+            at = start + 2;
+        }
+        None
     };
     let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
     while let Some(offset) = html.get(i..).and_then(|rest| rest.find('<')) {
@@ -168,7 +175,7 @@ pub fn raw_depth(html: &str, limit: usize) -> usize {
                 let name = html[i..name_end].to_ascii_lowercase();
                 if name == "script" || name == "style" {
                     // Raw text: skip to its end tag, whatever it holds.
-                    match find(name_end, &format!("</{name}")) {
+                    match find_end_tag(name_end, &name) {
                         Some(end) => i = end + 2,
                         None => break,
                     }
