@@ -3,7 +3,8 @@
 //! ```text
 //! OUT/
 //!   articles          -> .wirehouse/current/articles       (symbolic links,
-//!   rejects           -> .wirehouse/current/rejects         made once)
+//!   rejects           -> .wirehouse/current/rejects         laid once, before
+//!                                                           the first `current`)
 //!   run-summary.json  -> .wirehouse/current/run-summary.json
 //!   .wirehouse/
 //!     current         -> generations/gen-000007              (swapped by commit)
@@ -373,6 +374,18 @@ impl Generation {
     /// this generation current in one atomic step; then removes generations
     /// older than the one it replaced. Returns the generation's folder.
     pub fn commit(mut self, summary: &mut RunSummary) -> Result<PathBuf, LoadError> {
+        self.stage(summary)?;
+        self.publish()
+    }
+
+    /// Everything a commit does before the one step readers can observe:
+    /// closes and syncs every file of the generation, and lays the links
+    /// readers open. On a first run those links dangle until [`publish`]
+    /// creates `current`, so `articles`, `rejects` and `run-summary.json`
+    /// appear together, never one without the others.
+    ///
+    /// [`publish`]: Generation::publish
+    fn stage(&mut self, summary: &mut RunSummary) -> Result<(), LoadError> {
         summary.generation = self.name.clone();
         let articles = self.dir.join("articles");
         fs::create_dir_all(&articles).map_err(io("cannot create", &articles))?;
@@ -387,16 +400,20 @@ impl Generation {
         let json = serde_json::to_vec_pretty(summary).unwrap_or_default();
         write_synced(&summary_path, &json)?;
         sync_tree(&self.dir)?;
-
-        let previous = fs::read_link(self.meta.join(CURRENT)).ok();
-        let target = Path::new(GENERATIONS).join(&self.name);
-        replace_link(&self.meta, CURRENT, &target)?;
         for name in PUBLISHED {
             let link = Path::new(META_DIR).join(CURRENT).join(name);
             if fs::read_link(self.root.join(name)).ok() != Some(link.clone()) {
                 replace_link(&self.root, name, &link)?;
             }
         }
+        Ok(())
+    }
+
+    /// The commit point: one `rename(2)` makes this generation current.
+    fn publish(self) -> Result<PathBuf, LoadError> {
+        let previous = fs::read_link(self.meta.join(CURRENT)).ok();
+        let target = Path::new(GENERATIONS).join(&self.name);
+        replace_link(&self.meta, CURRENT, &target)?;
         self.remove_old_generations(previous.as_deref());
         Ok(self.dir.clone())
     }

@@ -205,6 +205,32 @@ fn an_uncommitted_generation_is_invisible_and_cleared_by_the_next_commit() {
 }
 
 #[test]
+fn on_a_first_run_the_published_names_appear_all_at_once() {
+    // A kill between laying the links and swapping `current` must not leave
+    // `articles` readable while `rejects` or the summary are missing.
+    let out = tempfile::tempdir().unwrap();
+    let warehouse = Warehouse::open(out.path()).unwrap();
+    let mut generation = warehouse.begin().unwrap();
+    generation
+        .push_article(&article("rfi", "2021-03-18T13:55:11Z", "a"))
+        .unwrap();
+    let mut summary = RunSummary::default();
+    generation.stage(&mut summary).unwrap();
+    for name in PUBLISHED {
+        let path = out.path().join(name);
+        assert!(fs::symlink_metadata(&path).is_ok(), "{name} not laid");
+        assert!(!path.exists(), "{name} readable before the commit point");
+    }
+    generation.publish().unwrap();
+    for name in PUBLISHED {
+        assert!(
+            out.path().join(name).exists(),
+            "{name} missing after commit"
+        );
+    }
+}
+
+#[test]
 fn an_empty_run_still_publishes_an_empty_rejects_file() {
     let out = tempfile::tempdir().unwrap();
     commit(out.path(), &[], &[]);
