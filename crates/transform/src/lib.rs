@@ -295,7 +295,7 @@ impl Transformer {
         );
         let copyright = copyright_element.or(body.copyright);
         let body_text = body.paragraphs.join("\n\n");
-        let char_count = body_text.chars().filter(|c| !c.is_whitespace()).count();
+        let char_count = text::non_whitespace_chars(&body_text);
         let feed_lag_s = published.utc.map(|p| (feed_time_utc - p).num_seconds());
 
         Ok(Article {

@@ -275,8 +275,9 @@ pub struct Profile {
     pub copyright: Option<Locator>,
     /// Copyright line patterns.
     pub copyright_lines: Vec<Regex>,
-    /// Furniture selectors (always-removed elements included).
-    pub remove: Vec<Selector>,
+    /// Furniture: one selector list, the always-removed elements and every
+    /// `body.remove` entry, so the page is walked once for all of them.
+    pub remove: Selector,
     /// Paragraph selector.
     pub paragraphs: Selector,
     /// Furniture paragraphs.
@@ -584,10 +585,18 @@ impl Profile {
                 Locator::compile_plain(origin, "copyright", &spec)
             })
             .transpose()?;
-        let mut remove = vec![selector(origin, "body.remove", ALWAYS_REMOVED)?];
+        // Each entry alone first, so an error names the one that is wrong.
         for css in &spec.body.remove {
-            remove.push(selector(origin, "body.remove", css)?);
+            selector(origin, "body.remove", css)?;
         }
+        let remove = selector(
+            origin,
+            "body.remove",
+            &std::iter::once(ALWAYS_REMOVED)
+                .chain(spec.body.remove.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )?;
         let paragraphs = selector(
             origin,
             "body.paragraphs",

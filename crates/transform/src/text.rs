@@ -62,11 +62,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// The elements a profile treats as furniture: everything under them is
 /// ignored by every locator and by the body.
 pub fn furniture(doc: &Html, profile: &Profile) -> HashSet<NodeId> {
-    let mut removed = HashSet::new();
-    for selector in &profile.remove {
-        removed.extend(doc.select(selector).map(|e| e.id()));
-    }
-    removed
+    doc.select(&profile.remove).map(|e| e.id()).collect()
 }
 
 /// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
@@ -92,13 +88,23 @@ pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &HashSet<No
                 kept.push(line);
             }
         }
-        let mut text = kept.join(" ");
+        // Lines come collapsed and non-empty, so joined with one space they
+        // are collapsed too; only a strip pattern can undo that.
+        let mut text = if kept.len() == 1 {
+            kept.pop().unwrap_or_default()
+        } else {
+            kept.join(" ")
+        };
+        let mut stripped = false;
         for pattern in &profile.strip {
             if pattern.is_match(&text) {
                 text = pattern.replace_all(&text, "").into_owned();
+                stripped = true;
             }
         }
-        let text = collapse_whitespace(&text);
+        if stripped {
+            text = collapse_whitespace(&text);
+        }
         if text.is_empty() {
             continue;
         }
@@ -172,10 +178,13 @@ pub fn raw_depth(html: &str, limit: usize) -> usize {
                     .iter()
                     .position(|b| !b.is_ascii_alphanumeric())
                     .map_or(bytes.len(), |n| i + n);
-                let name = html[i..name_end].to_ascii_lowercase();
-                if name == "script" || name == "style" {
+                let name = &html[i..name_end];
+                let raw_text = ["script", "style"]
+                    .into_iter()
+                    .find(|raw| name.eq_ignore_ascii_case(raw));
+                if let Some(raw) = raw_text {
                     // Raw text: skip to its end tag, whatever it holds.
-                    match find_end_tag(name_end, &name) {
+                    match find_end_tag(name_end, raw) {
                         Some(end) => i = end + 2,
                         None => break,
                     }
@@ -185,7 +194,7 @@ pub fn raw_depth(html: &str, limit: usize) -> usize {
                     .find('>')
                     .map_or(bytes.len(), |n| name_end + n);
                 let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
-                if !self_closing && !UNCOUNTED.contains(&name.as_str()) {
+                if !self_closing && !UNCOUNTED.iter().any(|u| name.eq_ignore_ascii_case(u)) {
                     depth += 1;
                     deepest = deepest.max(depth);
                     if deepest > limit {
@@ -302,13 +311,62 @@ pub fn element_lines(element: ElementRef, removed: &HashSet<NodeId>) -> Vec<Stri
 /// no-break spaces too) to one ASCII space, and trims the ends.
 pub fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    let mut word_start = None;
+    let mut at = 0;
+    while at < text.len() {
+        let (len, space) = char_at(text, at);
+        match (space, word_start) {
+            (false, None) => word_start = Some(at),
+            (true, Some(start)) => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&text[start..at]);
+                word_start = None;
+            }
+            _ => {}
+        }
+        at += len;
+    }
+    if let Some(start) = word_start {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&text[start..]);
     }
     out
+}
+
+/// How many characters of `text` are not whitespace (Unicode White_Space).
+pub fn non_whitespace_chars(text: &str) -> usize {
+    let mut count = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let (len, space) = char_at(text, at);
+        count += usize::from(!space);
+        at += len;
+    }
+    count
+}
+
+/// The byte length of the character at byte `at` (a char boundary) and
+/// whether it is whitespace, as `char::is_whitespace` says.
+///
+/// Body text is mostly CJK, where `split_whitespace` decodes every character
+/// to look it up; here only the lead bytes that can begin a whitespace
+/// character (U+0085, U+00A0, U+1680, U+2000–U+205F, U+3000) are decoded.
+#[inline]
+fn char_at(text: &str, at: usize) -> (usize, bool) {
+    let lead = text.as_bytes()[at];
+    let len = match lead {
+        0x00..=0x7F => return (1, lead.is_ascii_whitespace() || lead == 0x0B),
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    };
+    let space = matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3)
+        && text[at..].chars().next().is_some_and(char::is_whitespace);
+    (len, space)
 }
 
 /// The host that wraps images as `https://images.weserv.nl/?url=X`.
@@ -466,6 +524,36 @@ mod tests {
         );
         assert_eq!(raw_depth("<!-- <div><div> --><i/>", 100), 0);
         assert_eq!(raw_depth(&"<div>".repeat(100_000), 1024), 1025);
+    }
+
+    /// Every character class the fast whitespace scan treats specially.
+    const PROBES: &[char] = &[
+        ' ', '\t', '\n', '\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{A0}', '\u{1680}', '\u{2000}',
+        '\u{200A}', '\u{200B}', '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{2060}',
+        '\u{3000}', '\u{3001}', '\u{FEFF}', 'a', 'é', '中', '文', '©', '😀', '\u{E000}',
+    ];
+
+    #[test]
+    fn whitespace_scans_agree_with_the_standard_library() {
+        // Random strings over the probes, against `split_whitespace` and
+        // `char::is_whitespace`: an independent computation of both.
+        let mut seed = 0x2026_1126_u64;
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 59) as usize;
+            let text: String = (0..len)
+                .map(|k| {
+                    let r = seed.rotate_left(k as u32 * 7) >> 40;
+                    PROBES[r as usize % PROBES.len()]
+                })
+                .collect();
+            let expected = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(collapse_whitespace(&text), expected, "{text:?}");
+            let count = text.chars().filter(|c| !c.is_whitespace()).count();
+            assert_eq!(non_whitespace_chars(&text), count, "{text:?}");
+        }
     }
 
     #[test]
