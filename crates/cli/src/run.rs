@@ -404,8 +404,8 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     tally.fill(&mut summary);
     finish_timing(&mut summary, clock);
     debug_assert!(summary.accounts_for_every_file(), "{summary:?}");
-    generation
-        .commit(&mut summary)
+    // The last row groups are encoded in parallel, on the run's own threads.
+    pool.install(|| generation.commit(&mut summary))
         .with_context(|| format!("cannot commit the output in {}", config.output.display()))?;
     Ok(summary)
 }

@@ -28,6 +28,7 @@ use chrono::Datelike;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 
 use crate::batch::{reject_batch, ArticleBatch};
 use crate::manifest::ManifestWriter;
@@ -44,18 +45,18 @@ const PART_FILE: &str = "part-00000.parquet";
 /// The names a reader opens, each a link into the current generation.
 const PUBLISHED: [&str; 3] = ["articles", "rejects", SUMMARY_FILE];
 
-/// Rows buffered per partition before they are handed to the Parquet writer.
-const BATCH_ROWS: usize = 1024;
-/// Text bytes buffered per partition before they are handed to the writer.
-const BATCH_BYTES: usize = 2 << 20;
-/// A row group closes at this many rows …
+/// A partition's rows are encoded as one row group when they reach this
+/// many rows …
 const ROW_GROUP_ROWS: usize = 65_536;
-/// … or at this many encoded bytes, whichever comes first.
-const ROW_GROUP_BYTES: usize = 16 << 20;
-/// All partitions together buffer at most about this much; past it, the
-/// fullest partitions close their row groups early. Keeps memory flat
-/// however many partitions a corpus spreads over. The decision depends on
-/// the rows alone, so output stays identical whatever the thread count.
+/// … or this many bytes of text, whichever comes first.
+const ROW_GROUP_TEXT_BYTES: usize = 32 << 20;
+/// Rows wait unencoded, and all partitions together hold at most about this
+/// many bytes of text; past it, the fullest partition is encoded as a row
+/// group early. Rows are encoded a whole row group at a time, so between
+/// row groups a partition holds no encoder (each column's encoder and zstd
+/// context take memory: with ninety partitions open at once, that was most
+/// of a run's memory). The decisions depend on the rows alone, so output
+/// stays identical whatever the thread count.
 const BUFFER_BUDGET: usize = 64 << 20;
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LoadError + 'a {
@@ -146,6 +147,7 @@ impl Warehouse {
                         name,
                         dir,
                         partitions: BTreeMap::new(),
+                        held: 0,
                         rejects: Vec::new(),
                         manifest: None,
                         properties: writer_properties(),
@@ -221,7 +223,6 @@ fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .set_created_by(format!("wirehouse {}", env!("CARGO_PKG_VERSION")))
         .build()
 }
@@ -234,21 +235,22 @@ struct Partition {
 }
 
 impl Partition {
-    fn flush_batch(&mut self) -> Result<(), LoadError> {
+    /// Encodes the rows waiting in the batch as one row group of the file.
+    fn write_row_group(&mut self) -> Result<(), LoadError> {
         if self.batch.is_empty() {
             return Ok(());
         }
+        let parquet = |source| LoadError::Parquet {
+            path: self.path.clone(),
+            source,
+        };
         let batch = self.batch.finish()?;
-        self.writer
-            .write(&batch)
-            .map_err(|source| LoadError::Parquet {
-                path: self.path.clone(),
-                source,
-            })
+        self.writer.write(&batch).map_err(parquet)?;
+        self.writer.flush().map_err(parquet)
     }
 
     fn close(mut self) -> Result<(), LoadError> {
-        self.flush_batch()?;
+        self.write_row_group()?;
         let path = self.path.clone();
         let file = self
             .writer
@@ -269,6 +271,8 @@ pub struct Generation {
     name: String,
     dir: PathBuf,
     partitions: BTreeMap<(String, i32), Partition>,
+    /// Text bytes waiting unencoded in all partitions together.
+    held: usize,
     rejects: Vec<Reject>,
     manifest: Option<ManifestWriter>,
     properties: WriterProperties,
@@ -290,37 +294,25 @@ impl Generation {
                 e.insert(partition)
             }
         };
+        let before = partition.batch.text_bytes();
         partition.batch.push(article);
-        if partition.batch.len() >= BATCH_ROWS || partition.batch.text_bytes() >= BATCH_BYTES {
-            partition.flush_batch()?;
-            self.keep_within_budget()?;
+        self.held += partition.batch.text_bytes() - before;
+        if partition.batch.len() >= ROW_GROUP_ROWS
+            || partition.batch.text_bytes() >= ROW_GROUP_TEXT_BYTES
+        {
+            self.held -= partition.batch.text_bytes();
+            partition.write_row_group()?;
         }
-        Ok(())
-    }
-
-    /// Closes row groups of the fullest partitions while all of them
-    /// together hold more than [`BUFFER_BUDGET`].
-    fn keep_within_budget(&mut self) -> Result<(), LoadError> {
-        let held = |p: &Partition| p.writer.in_progress_size() + p.batch.text_bytes();
-        let mut total: usize = self.partitions.values().map(held).sum();
-        while total > BUFFER_BUDGET {
-            let Some(fullest) = self.partitions.values_mut().max_by_key(|p| held(p)) else {
+        while self.held > BUFFER_BUDGET {
+            let Some(fullest) = self
+                .partitions
+                .values_mut()
+                .max_by_key(|p| p.batch.text_bytes())
+            else {
                 break;
             };
-            let before = held(fullest);
-            fullest.flush_batch()?;
-            fullest
-                .writer
-                .flush()
-                .map_err(|source| LoadError::Parquet {
-                    path: fullest.path.clone(),
-                    source,
-                })?;
-            let after = held(fullest);
-            if after >= before {
-                break;
-            }
-            total -= before - after;
+            self.held -= fullest.batch.text_bytes();
+            fullest.write_row_group()?;
         }
         Ok(())
     }
@@ -389,9 +381,12 @@ impl Generation {
         summary.generation = self.name.clone();
         let articles = self.dir.join("articles");
         fs::create_dir_all(&articles).map_err(io("cannot create", &articles))?;
-        for (_, partition) in std::mem::take(&mut self.partitions) {
-            partition.close()?;
-        }
+        // Partitions are files of their own: their last row groups are
+        // encoded and compressed in parallel.
+        std::mem::take(&mut self.partitions)
+            .into_par_iter()
+            .try_for_each(|(_, partition)| partition.close())?;
+        self.held = 0;
         self.write_rejects()?;
         if let Some(manifest) = self.manifest.take() {
             manifest.finish()?;

@@ -292,3 +292,62 @@ fn a_waiting_writer_gets_the_folder_when_the_first_lets_go() {
     drop(first);
     assert!(waiter.join().unwrap());
 }
+
+#[test]
+fn unencoded_rows_stay_within_the_budget_and_land_as_row_groups_in_order() {
+    // 3 partitions × 60 rows of 1.5 MB text = 270 MB, four times the budget.
+    let out = tempfile::tempdir().unwrap();
+    let warehouse = Warehouse::open(out.path()).unwrap();
+    let mut generation = warehouse.begin().unwrap();
+    let body = "文".repeat(500_000);
+    let mut most_held = 0;
+    for i in 0..180 {
+        let source = ["rfi", "dw", "bbc"][i % 3];
+        let mut a = article(source, "2021-03-18T13:55:11Z", &format!("{i:03}.md"));
+        a.body_text = body.clone();
+        generation.push_article(&a).unwrap();
+        let held: usize = generation
+            .partitions
+            .values()
+            .map(|p| p.batch.text_bytes())
+            .sum();
+        assert_eq!(held, generation.held, "the running total is exact");
+        most_held = most_held.max(held);
+    }
+    assert!(most_held <= BUFFER_BUDGET, "{most_held} bytes held");
+    let dir = generation.commit(&mut RunSummary::default()).unwrap();
+    for source in ["rfi", "dw", "bbc"] {
+        let path = dir.join(format!("articles/source={source}/year=2021/{PART_FILE}"));
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        assert!(reader.metadata().num_row_groups() > 1, "{source}");
+        // Every row, in the order pushed.
+        let file = File::open(&path).unwrap();
+        let paths: Vec<String> = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .flat_map(|b| {
+                let b = b.unwrap();
+                let column = b.column_by_name("source_path").unwrap().clone();
+                let column = column
+                    .as_any()
+                    .downcast_ref::<arrow_array::StringArray>()
+                    .unwrap()
+                    .clone();
+                column
+                    .iter()
+                    .map(|v| v.unwrap().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let offset = ["rfi", "dw", "bbc"]
+            .iter()
+            .position(|s| *s == source)
+            .unwrap();
+        let expected: Vec<String> = (0..180)
+            .filter(|i| i % 3 == offset)
+            .map(|i| format!("{i:03}.md"))
+            .collect();
+        assert_eq!(paths, expected, "{source}");
+    }
+}
