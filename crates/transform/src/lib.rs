@@ -245,26 +245,25 @@ impl Transformer {
 
         // The first locator that finds a value wins; its element is then
         // furniture, so the value is not repeated in the body.
-        let mut locate = |field: &'static str,
-                          locators: &[&profile::Locator],
-                          removed: &mut std::collections::HashSet<_>| {
-            for locator in locators {
-                if let locate::Located::Found { value, element } =
-                    locator.locate(&doc, &canonical.url, removed)
-                {
-                    if let Some(element) = element {
-                        removed.insert(element);
+        let mut locate =
+            |field: &'static str, locators: &[&profile::Locator], removed: &mut text::NodeSet| {
+                for locator in locators {
+                    if let locate::Located::Found { value, element } =
+                        locator.locate(&doc, &canonical.url, removed)
+                    {
+                        if let Some(element) = element {
+                            removed.insert(element);
+                        }
+                        note(field, locator.describe.clone());
+                        return Some(value);
                     }
-                    note(field, locator.describe.clone());
-                    return Some(value);
                 }
-            }
-            if !locators.is_empty() {
-                let tried: Vec<&str> = locators.iter().map(|l| l.describe.as_str()).collect();
-                note(field, format!("{} (nothing there)", tried.join("; ")));
-            }
-            None
-        };
+                if !locators.is_empty() {
+                    let tried: Vec<&str> = locators.iter().map(|l| l.describe.as_str()).collect();
+                    note(field, format!("{} (nothing there)", tried.join("; ")));
+                }
+                None
+            };
         let bylines: Vec<&profile::Locator> = profile.byline.iter().collect();
         let byline = locate("byline", &bylines, &mut removed);
         let lead = locate(

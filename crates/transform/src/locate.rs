@@ -1,6 +1,6 @@
 //! Finding a profile's values on a page: the [`Locator`] at work.
 
-use std::collections::HashSet;
+use crate::text::NodeSet;
 
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
@@ -29,23 +29,33 @@ pub enum Located {
 
 impl Locator {
     /// Looks for the value on `doc` (outside `removed` furniture) or in `url`.
-    pub fn locate(&self, doc: &Html, url: &str, removed: &HashSet<NodeId>) -> Located {
-        // One lazy pass: text is computed only until the first match is
-        // found (pick = first), or for every candidate (pick = last).
-        let candidates: Box<dyn Iterator<Item = (String, Option<NodeId>)>> =
+    pub fn locate(&self, doc: &Html, url: &str, removed: &NodeSet) -> Located {
+        // Lazy passes: text is computed only until the first match is found.
+        // `pick = last` walks the page backwards, so it stops at the last
+        // match instead of reading every candidate.
+        let candidates = |backwards: bool| -> Box<dyn Iterator<Item = (String, Option<NodeId>)>> {
             match (self.from, &self.selector) {
                 (Origin::Url, _) => Box::new(std::iter::once((url.to_string(), None))),
                 (Origin::Page, None) => Box::new(std::iter::empty()),
-                (Origin::Page, Some(selector)) => Box::new(
-                    doc.select(selector)
-                        .filter(|e| !is_within(*e, removed))
-                        .map(|e| (self.text_of(e, removed), Some(e.id())))
-                        .filter(|(text, _)| !text.is_empty()),
-                ),
-            };
+                (Origin::Page, Some(selector)) => {
+                    let found = doc.select(selector);
+                    let found: Box<dyn Iterator<Item = ElementRef>> = if backwards {
+                        Box::new(found.rev())
+                    } else {
+                        Box::new(found)
+                    };
+                    Box::new(
+                        found
+                            .filter(|e| !is_within(*e, removed))
+                            .map(|e| (self.text_of(e, removed), Some(e.id())))
+                            .filter(|(text, _)| !text.is_empty()),
+                    )
+                }
+            }
+        };
         let mut first_text = None;
         let mut chosen = None;
-        for (text, element) in candidates {
+        for (text, element) in candidates(self.pick == Pick::Last) {
             let kept = match &self.matches {
                 None => Some(text.clone()),
                 Some(pattern) => pattern.captures(&text).map(|c| {
@@ -56,10 +66,12 @@ impl Locator {
             first_text.get_or_insert(text);
             if let Some(value) = kept {
                 chosen = Some((value, element));
-                if self.pick == Pick::First {
-                    break;
-                }
+                break;
             }
+        }
+        // A mismatch reports the first text in page order.
+        if chosen.is_none() && self.pick == Pick::Last {
+            first_text = candidates(false).next().map(|(text, _)| text);
         }
         let Some(first_text) = first_text else {
             return Located::NotFound;
@@ -80,7 +92,7 @@ impl Locator {
         }
     }
 
-    fn text_of(&self, element: ElementRef, removed: &HashSet<NodeId>) -> String {
+    fn text_of(&self, element: ElementRef, removed: &NodeSet) -> String {
         if let Some(attribute) = &self.attribute {
             return collapse_whitespace(element.value().attr(attribute).unwrap_or(""));
         }
@@ -111,7 +123,11 @@ mod tests {
         .unwrap();
         let profile = set.for_host("x.org");
         let doc = Html::parse_document(html);
-        profile.byline[0].locate(&doc, "https://x.org/a-01022021103000.html", &HashSet::new())
+        profile.byline[0].locate(
+            &doc,
+            "https://x.org/a-01022021103000.html",
+            &NodeSet::default(),
+        )
     }
 
     fn value(located: Located) -> String {

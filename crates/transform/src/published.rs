@@ -1,11 +1,10 @@
 //! The published time: a profile's locators, tried in order.
 
-use std::collections::HashSet;
+use crate::text::NodeSet;
 use std::sync::LazyLock;
 
 use chrono::format::ParseErrorKind;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use ego_tree::NodeId;
 use regex::Regex;
 use scraper::Html;
 
@@ -82,7 +81,7 @@ pub fn read_published(
     url: &str,
     feed_time: DateTime<Utc>,
     profile: &Profile,
-    removed: &HashSet<NodeId>,
+    removed: &NodeSet,
 ) -> Published {
     let mut failure: Option<Published> = None;
     for locator in &profile.published {

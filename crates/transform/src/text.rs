@@ -1,12 +1,14 @@
 //! HTML → text: paragraphs, lead, copyright line, images.
 
-use std::collections::HashSet;
-
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node};
 
 use crate::profile::Profile;
 use crate::url::{percent_decode, resolve};
+
+/// A set of elements of one page (furniture, elements already read). Node ids
+/// are small integers, so a fast non-cryptographic hash does.
+pub type NodeSet = rustc_hash::FxHashSet<NodeId>;
 
 /// What an article's HTML holds once the furniture is gone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,17 +63,19 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// The elements a profile treats as furniture: everything under them is
 /// ignored by every locator and by the body.
-pub fn furniture(doc: &Html, profile: &Profile) -> HashSet<NodeId> {
+pub fn furniture(doc: &Html, profile: &Profile) -> NodeSet {
     doc.select(&profile.remove).map(|e| e.id()).collect()
 }
 
 /// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
 /// elements; `base` resolves relative image URLs.
-pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &HashSet<NodeId>) -> Body {
+pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &NodeSet) -> Body {
     let mut body = Body::default();
-    let mut taken: HashSet<NodeId> = HashSet::new();
+    let mut taken = NodeSet::default();
     for element in doc.select(&profile.paragraphs) {
-        if is_within(element, removed) || is_within(element, &taken) {
+        // Inside furniture, or inside a paragraph already read: one walk up.
+        let inside = |id: NodeId| removed.contains(&id) || taken.contains(&id);
+        if inside(element.id()) || element.ancestors().any(|a| inside(a.id())) {
             continue;
         }
         taken.insert(element.id());
@@ -229,7 +233,7 @@ pub fn depth(doc: &Html, limit: usize) -> usize {
 }
 
 /// Whether `element` or one of its ancestors is in `set`.
-pub(crate) fn is_within(element: ElementRef, set: &HashSet<NodeId>) -> bool {
+pub(crate) fn is_within(element: ElementRef, set: &NodeSet) -> bool {
     if set.is_empty() {
         return false;
     }
@@ -267,7 +271,7 @@ fn breaks_line(name: &str) -> bool {
 ///
 /// Walks with an explicit stack, so deeply nested HTML cannot overflow the
 /// call stack.
-pub fn element_lines(element: ElementRef, removed: &HashSet<NodeId>) -> Vec<String> {
+pub fn element_lines(element: ElementRef, removed: &NodeSet) -> Vec<String> {
     enum Step<'a> {
         Enter(ego_tree::NodeRef<'a, Node>),
         Break,
@@ -472,7 +476,10 @@ mod tests {
             .select(&scraper::Selector::parse("p").unwrap())
             .next()
             .unwrap();
-        assert_eq!(element_lines(p, &HashSet::new()), vec!["一", "二三", "四"]);
+        assert_eq!(
+            element_lines(p, &NodeSet::default()),
+            vec!["一", "二三", "四"]
+        );
         let body = body_of(
             "<blockquote><div>甲</div><div>乙</div></blockquote>",
             "generic",
