@@ -21,8 +21,10 @@ use crate::time::Precision;
 pub const GENERIC: &str = "generic";
 
 /// Elements never part of an article's text, whatever the profile says.
-const ALWAYS_REMOVED: &str =
-    "script, style, noscript, template, iframe, svg, object, embed, canvas, head";
+/// Matched by name, which costs one comparison per name and element.
+pub const ALWAYS_REMOVED: [&str; 10] = [
+    "script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "canvas", "head",
+];
 
 /// Paragraph elements when a profile names none.
 const DEFAULT_PARAGRAPHS: &str = "p, h2, h3, h4, blockquote, pre";
@@ -275,9 +277,10 @@ pub struct Profile {
     pub copyright: Option<Locator>,
     /// Copyright line patterns.
     pub copyright_lines: Vec<Regex>,
-    /// Furniture: one selector list, the always-removed elements and every
-    /// `body.remove` entry, so the page is walked once for all of them.
-    pub remove: Selector,
+    /// Furniture: every `body.remove` entry as one selector list, so the
+    /// page is walked once for all of them (none when the profile has none).
+    /// [`ALWAYS_REMOVED`] elements are furniture too.
+    pub remove: Option<Selector>,
     /// Paragraph selector.
     pub paragraphs: Selector,
     /// Furniture paragraphs.
@@ -589,14 +592,14 @@ impl Profile {
         for css in &spec.body.remove {
             selector(origin, "body.remove", css)?;
         }
-        let remove = selector(
-            origin,
-            "body.remove",
-            &std::iter::once(ALWAYS_REMOVED)
-                .chain(spec.body.remove.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join(", "),
-        )?;
+        let remove = match spec.body.remove.is_empty() {
+            true => None,
+            false => Some(selector(
+                origin,
+                "body.remove",
+                &spec.body.remove.join(", "),
+            )?),
+        };
         let paragraphs = selector(
             origin,
             "body.paragraphs",

@@ -3,7 +3,7 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node};
 
-use crate::profile::Profile;
+use crate::profile::{Profile, ALWAYS_REMOVED};
 use crate::url::{percent_decode, resolve};
 
 /// A set of elements of one page (furniture, elements already read). Node ids
@@ -64,7 +64,15 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// The elements a profile treats as furniture: everything under them is
 /// ignored by every locator and by the body.
 pub fn furniture(doc: &Html, profile: &Profile) -> NodeSet {
-    doc.select(&profile.remove).map(|e| e.id()).collect()
+    doc.root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|e| {
+            ALWAYS_REMOVED.contains(&e.value().name())
+                || profile.remove.as_ref().is_some_and(|s| s.matches(e))
+        })
+        .map(|e| e.id())
+        .collect()
 }
 
 /// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
@@ -317,7 +325,7 @@ pub fn collapse_whitespace(text: &str) -> String {
     let mut word_start = None;
     let mut at = 0;
     while at < text.len() {
-        let (len, space) = char_at(text, at);
+        let (len, space) = char_at(text.as_bytes(), at);
         match (space, word_start) {
             (false, None) => word_start = Some(at),
             (true, Some(start)) => {
@@ -341,44 +349,44 @@ pub fn collapse_whitespace(text: &str) -> String {
 }
 
 /// How many characters of `text` are not whitespace (Unicode White_Space).
-///
-/// Counted over bytes, which the compiler vectorizes: characters are the
-/// bytes that do not continue a multi-byte sequence; only lead bytes that can
-/// begin a non-ASCII whitespace character are decoded.
 pub fn non_whitespace_chars(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
-    let ascii_spaces = bytes
-        .iter()
-        .filter(|&&b| matches!(b, b'\t'..=b'\r' | b' '))
-        .count();
-    let other_spaces = bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3))
-        .filter(|&(at, _)| char_at(text, at).1)
-        .count();
-    chars - ascii_spaces - other_spaces
+    let mut count = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let (len, space) = char_at(text.as_bytes(), at);
+        count += usize::from(!space);
+        at += len;
+    }
+    count
 }
 
-/// The byte length of the character at byte `at` (a char boundary) and
-/// whether it is whitespace, as `char::is_whitespace` says.
+/// The byte length of the UTF-8 character at byte `at` (a char boundary)
+/// and whether it is whitespace, as `char::is_whitespace` says.
 ///
 /// Body text is mostly CJK, where `split_whitespace` decodes every character
-/// to look it up; here only the lead bytes that can begin a whitespace
-/// character (U+0085, U+00A0, U+1680, U+2000–U+205F, U+3000) are decoded.
+/// to look it up in a table; here the few non-ASCII whitespace characters
+/// (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000) are recognised by their bytes. A test checks every character.
 #[inline]
-fn char_at(text: &str, at: usize) -> (usize, bool) {
-    let lead = text.as_bytes()[at];
-    let len = match lead {
-        0x00..=0x7F => return (1, lead.is_ascii_whitespace() || lead == 0x0B),
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    };
-    let space = matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3)
-        && text[at..].chars().next().is_some_and(char::is_whitespace);
-    (len, space)
+fn char_at(bytes: &[u8], at: usize) -> (usize, bool) {
+    let next = |k: usize| bytes.get(at + k).copied().unwrap_or(0);
+    match bytes[at] {
+        lead @ 0x00..=0x7F => (1, matches!(lead, b'\t'..=b'\r' | b' ')),
+        0xC2 => (2, matches!(next(1), 0x85 | 0xA0)),
+        0xC0..=0xDF => (2, false),
+        0xE1 => (3, next(1) == 0x9A && next(2) == 0x80),
+        0xE2 => (
+            3,
+            match next(1) {
+                0x80 => matches!(next(2), 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF),
+                0x81 => next(2) == 0x9F,
+                _ => false,
+            },
+        ),
+        0xE3 => (3, next(1) == 0x80 && next(2) == 0x80),
+        0xE0..=0xEF => (3, false),
+        _ => (4, false),
+    }
 }
 
 /// The host that wraps images as `https://images.weserv.nl/?url=X`.
@@ -547,6 +555,20 @@ mod tests {
         '\u{200A}', '\u{200B}', '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{2060}',
         '\u{3000}', '\u{3001}', '\u{FEFF}', 'a', 'é', '中', '文', '©', '😀', '\u{E000}',
     ];
+
+    #[test]
+    fn every_character_is_classed_as_the_standard_library_classes_it() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(
+                char_at(bytes, 0),
+                (c.len_utf8(), c.is_whitespace()),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
 
     #[test]
     fn whitespace_scans_agree_with_the_standard_library() {
