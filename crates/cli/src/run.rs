@@ -451,20 +451,28 @@ struct Tally {
 }
 
 impl Tally {
-    fn record(&mut self, generation: &mut Generation, article: &Article) -> anyhow::Result<()> {
+    /// Writes `article` unless it is a duplicate; says which it was.
+    fn record(
+        &mut self,
+        generation: &mut Generation,
+        article: Article,
+    ) -> anyhow::Result<FileOutcome> {
         // Same bytes as an earlier file: the earlier one (in input order) is the record.
         if !self.seen.insert(hash_key(&article.content_sha256)) {
             self.summary.duplicates += 1;
-            return Ok(());
+            return Ok(FileOutcome::Duplicate);
         }
-        generation.push_article(article)?;
+        match self.summary.records_by_source.get_mut(&article.source) {
+            Some(count) => *count += 1,
+            None => {
+                self.summary
+                    .records_by_source
+                    .insert(article.source.clone(), 1);
+            }
+        }
         self.summary.records += 1;
-        *self
-            .summary
-            .records_by_source
-            .entry(article.source.clone())
-            .or_default() += 1;
-        Ok(())
+        generation.push_article(article)?;
+        Ok(FileOutcome::Record)
     }
 
     /// Writes one fresh outcome and says what became of the file.
@@ -478,25 +486,20 @@ impl Tally {
         match outcome {
             Outcome::Record(article, size) => {
                 self.bytes_read += size;
-                let duplicates = self.summary.duplicates;
-                self.record(generation, &article)?;
-                let outcome = if self.summary.duplicates > duplicates {
-                    FileOutcome::Duplicate
-                } else {
-                    FileOutcome::Record
-                };
-                Ok(ManifestEntry {
+                let entry = ManifestEntry {
                     root: root.to_string(),
                     path: planned.file.source_path.clone(),
                     size: planned.stat.size,
                     mtime_ns: planned.stat.mtime_ns,
                     sha256: Some(article.content_sha256.clone()),
-                    outcome,
+                    outcome: FileOutcome::Record,
                     source: Some(article.source.clone()),
                     year: Some(article.feed_time_utc.year()),
                     error_kind: None,
                     error_message: None,
-                })
+                };
+                let outcome = self.record(generation, *article)?;
+                Ok(ManifestEntry { outcome, ..entry })
             }
             Outcome::Reject(reject) => {
                 self.bytes_read += reject.file_size.unwrap_or(0);

@@ -43,13 +43,7 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("arrow");
     group.throughput(Throughput::Elements(articles.len() as u64));
     group.bench_function("1000 records → RecordBatch", |b| {
-        b.iter(|| {
-            let mut batch = ArticleBatch::new();
-            for a in &articles {
-                batch.push(black_box(a));
-            }
-            batch.finish().map(|b| b.num_rows())
-        })
+        b.iter(|| ArticleBatch::of(black_box(&articles)).map(|b| b.num_rows()))
     });
     group.finish();
 }

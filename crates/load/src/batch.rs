@@ -90,6 +90,66 @@ impl ArticleBatch {
         }
     }
 
+    /// An empty batch with room for `articles` exactly, so that building it
+    /// copies every string once and never grows a buffer.
+    pub fn for_articles(articles: &[Article]) -> ArticleBatch {
+        let rows = articles.len();
+        let text = |f: fn(&Article) -> usize| {
+            StringBuilder::with_capacity(rows, articles.iter().map(f).sum())
+        };
+        fn opt(o: &Option<String>) -> usize {
+            o.as_ref().map_or(0, String::len)
+        }
+        let images: usize = articles.iter().map(|a| a.image_urls.len()).sum();
+        ArticleBatch {
+            article_id: text(|a| a.article_id.len()),
+            profile: text(|a| a.profile.len()),
+            source_path: text(|a| a.source_path.len()),
+            content_sha256: text(|a| a.content_sha256.len()),
+            title: text(|a| a.title.len()),
+            title_raw: text(|a| a.title_raw.len()),
+            column_name: text(|a| opt(&a.column_name)),
+            url: text(|a| a.url.len()),
+            url_raw: text(|a| a.url_raw.len()),
+            feed_time_utc: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            published_utc: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            published_raw: text(|a| opt(&a.published_raw)),
+            published_tz: text(|a| opt(&a.published_tz)),
+            published_precision: text(|a| a.published_precision.map_or(0, |p| p.as_str().len())),
+            published_note: text(|a| a.published_note.map_or(0, |n| n.as_str().len())),
+            feed_lag_s: Int64Builder::with_capacity(rows),
+            byline: text(|a| opt(&a.byline)),
+            lead: text(|a| opt(&a.lead)),
+            body_text: text(|a| a.body_text.len()),
+            paragraph_count: Int32Builder::with_capacity(rows),
+            char_count: Int32Builder::with_capacity(rows),
+            image_urls: ListBuilder::with_capacity(
+                StringBuilder::with_capacity(
+                    images,
+                    articles
+                        .iter()
+                        .flat_map(|a| a.image_urls.iter().map(String::len))
+                        .sum(),
+                ),
+                rows,
+            )
+            .with_field(Arc::new(Field::new("item", DataType::Utf8, false))),
+            copyright: text(|a| opt(&a.copyright)),
+            has_feed_footer: BooleanBuilder::with_capacity(rows),
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    /// `articles` as one batch with [`article_file_schema`].
+    pub fn of(articles: &[Article]) -> Result<RecordBatch, ArrowError> {
+        let mut batch = ArticleBatch::for_articles(articles);
+        for article in articles {
+            batch.push(article);
+        }
+        batch.finish()
+    }
+
     /// Rows appended since the last `finish`.
     pub fn len(&self) -> usize {
         self.rows
@@ -139,12 +199,7 @@ impl ArticleBatch {
         self.copyright.append_option(a.copyright.as_deref());
         self.has_feed_footer.append_value(a.has_feed_footer);
         self.rows += 1;
-        self.bytes += a.body_text.len()
-            + a.title_raw.len() * 2
-            + a.url_raw.len() * 2
-            + a.lead.as_ref().map_or(0, String::len)
-            + a.image_urls.iter().map(String::len).sum::<usize>()
-            + 256;
+        self.bytes += held_bytes(a);
     }
 
     /// The rows appended so far as a batch; the builder is empty afterwards.
@@ -179,6 +234,17 @@ impl ArticleBatch {
         self.bytes = 0;
         RecordBatch::try_new(article_file_schema(), columns)
     }
+}
+
+/// About how many bytes `article` takes in memory, to bound what waits to
+/// be written.
+pub fn held_bytes(a: &Article) -> usize {
+    a.body_text.len()
+        + a.title_raw.len() * 2
+        + a.url_raw.len() * 2
+        + a.lead.as_ref().map_or(0, String::len)
+        + a.image_urls.iter().map(String::len).sum::<usize>()
+        + 256
 }
 
 /// The rejects as one batch with [`reject_schema`].

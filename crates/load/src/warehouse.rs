@@ -30,7 +30,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
-use crate::batch::{reject_batch, ArticleBatch};
+use crate::batch::{held_bytes, reject_batch, ArticleBatch};
 use crate::manifest::ManifestWriter;
 use crate::schema::{article_file_schema, reject_schema};
 use crate::{Article, LoadError, ManifestEntry, Reject, RunSummary};
@@ -230,21 +230,26 @@ fn writer_properties() -> WriterProperties {
 /// One partition's open file.
 struct Partition {
     path: PathBuf,
-    batch: ArticleBatch,
+    /// Rows waiting for the next row group, as the workers made them.
+    rows: Vec<Article>,
+    /// [`held_bytes`] of `rows`.
+    held: usize,
     writer: ArrowWriter<File>,
 }
 
 impl Partition {
     /// Encodes the rows waiting in the batch as one row group of the file.
     fn write_row_group(&mut self) -> Result<(), LoadError> {
-        if self.batch.is_empty() {
+        if self.rows.is_empty() {
             return Ok(());
         }
         let parquet = |source| LoadError::Parquet {
             path: self.path.clone(),
             source,
         };
-        let batch = self.batch.finish()?;
+        let batch = ArticleBatch::of(&self.rows)?;
+        self.rows.clear();
+        self.held = 0;
         self.writer.write(&batch).map_err(parquet)?;
         self.writer.flush().map_err(parquet)
     }
@@ -285,7 +290,7 @@ impl Generation {
     }
 
     /// Adds one record to its partition (`source`, UTC year of the feed time).
-    pub fn push_article(&mut self, article: &Article) -> Result<(), LoadError> {
+    pub fn push_article(&mut self, article: Article) -> Result<(), LoadError> {
         let key = (article.source.clone(), article.feed_time_utc.year());
         let partition = match self.partitions.entry(key) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -294,24 +299,19 @@ impl Generation {
                 e.insert(partition)
             }
         };
-        let before = partition.batch.text_bytes();
-        partition.batch.push(article);
-        self.held += partition.batch.text_bytes() - before;
-        if partition.batch.len() >= ROW_GROUP_ROWS
-            || partition.batch.text_bytes() >= ROW_GROUP_TEXT_BYTES
-        {
-            self.held -= partition.batch.text_bytes();
+        let bytes = held_bytes(&article);
+        partition.rows.push(article);
+        partition.held += bytes;
+        self.held += bytes;
+        if partition.rows.len() >= ROW_GROUP_ROWS || partition.held >= ROW_GROUP_TEXT_BYTES {
+            self.held -= partition.held;
             partition.write_row_group()?;
         }
         while self.held > BUFFER_BUDGET {
-            let Some(fullest) = self
-                .partitions
-                .values_mut()
-                .max_by_key(|p| p.batch.text_bytes())
-            else {
+            let Some(fullest) = self.partitions.values_mut().max_by_key(|p| p.held) else {
                 break;
             };
-            self.held -= fullest.batch.text_bytes();
+            self.held -= fullest.held;
             fullest.write_row_group()?;
         }
         Ok(())
@@ -470,7 +470,8 @@ fn open_partition(
         })?;
     Ok(Partition {
         path,
-        batch: ArticleBatch::new(),
+        rows: Vec::new(),
+        held: 0,
         writer,
     })
 }

@@ -205,12 +205,14 @@ impl Transformer {
 
         let (html, has_feed_footer) = text::split_feed_footer(raw.html());
         // Count before parsing: the parser's own cost grows with depth squared.
-        let raw_depth = text::raw_depth(html, MAX_DEPTH);
-        if raw_depth > MAX_DEPTH {
-            return Err(TransformError::TooDeep {
-                depth: raw_depth,
-                limit: MAX_DEPTH,
-            });
+        if text::tag_opens(html) > MAX_DEPTH {
+            let raw_depth = text::raw_depth(html, MAX_DEPTH);
+            if raw_depth > MAX_DEPTH {
+                return Err(TransformError::TooDeep {
+                    depth: raw_depth,
+                    limit: MAX_DEPTH,
+                });
+            }
         }
         note(
             "has_feed_footer",

@@ -146,6 +146,13 @@ pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &NodeSet) -
     body
 }
 
+/// How many `<` the HTML holds: a bound on how deep its tags can nest, so a
+/// page with no more of them than the depth limit needs no [`raw_depth`]
+/// scan. A vectorized count, a fraction of the scan's cost.
+pub fn tag_opens(html: &str) -> usize {
+    html.bytes().filter(|&b| b == b'<').count()
+}
+
 /// Elements whose end tag HTML lets a page leave out, or that have none:
 /// they do not deepen a raw count.
 const UNCOUNTED: &[&str] = &[
@@ -547,6 +554,19 @@ mod tests {
         );
         assert_eq!(raw_depth("<!-- <div><div> --><i/>", 100), 0);
         assert_eq!(raw_depth(&"<div>".repeat(100_000), 1024), 1025);
+    }
+
+    #[test]
+    fn no_page_nests_deeper_than_it_has_tag_opens() {
+        for html in [
+            "<div><span>a</span><b>c</b></div>",
+            "<div><div><div>",
+            "a < b <p>x",
+            "<!-- <div> --><div><i>x</i></div>",
+        ] {
+            assert!(raw_depth(html, 100) <= tag_opens(html), "{html}");
+        }
+        assert_eq!(tag_opens(&"<div>".repeat(600)), 600);
     }
 
     /// Every character class the fast whitespace scan treats specially.
