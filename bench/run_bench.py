@@ -4,11 +4,13 @@
 Generates corpora of N files from the real corpus (`wirehouse gen-corpus`), then
 measures, on each: `cat` of every file (the read limit), `wirehouse run`, the
 selectolax peer with --jobs 2, and the bs4 peer (on the smallest corpus only).
-Each command runs under /usr/bin/time for wall time, peak RSS and CPU use.
-Prints a Markdown table and the ratios.
+Each command runs under /usr/bin/time for wall time, peak RSS and CPU use, in
+--repeat interleaved rounds (the bs4 peer in --bs4-repeat of them); the table
+shows each command's median round. Prints a Markdown table and the ratios.
 
 usage: run_bench.py --wirehouse BIN --python PY --peer PEER.py --templates DIR
                     [--sizes 20000,200000] [--bs4-max 20000] [--work DIR]
+                    [--repeat 3] [--bs4-repeat 1]
 """
 import argparse
 import os
@@ -44,6 +46,8 @@ def main():
     ap.add_argument("--bs4-max", type=int, default=20000)
     ap.add_argument("--work")
     ap.add_argument("--threads", default="2")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds per corpus; medians are reported")
+    ap.add_argument("--bs4-repeat", type=int, default=1, help="rounds of the (slow) bs4 peer")
     a = ap.parse_args()
     work = pathlib.Path(a.work or tempfile.mkdtemp(prefix="wirehouse-bench-"))
     rows = []
@@ -56,17 +60,28 @@ def main():
         files = sorted(str(p) for p in corpus.rglob("*.md"))
         # Warm the page cache so every contender reads from memory.
         subprocess.run(["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"], check=True)
-        results = {}
-        results["cat (read limit)"] = timed(["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"])
         out = work / f"out-{n}"
-        shutil.rmtree(out, ignore_errors=True)
-        results["wirehouse run"] = timed([a.wirehouse, "run", "--input", str(corpus), "--output", str(out),
-                                          "--progress", "quiet", "--full", "--threads", a.threads])
-        results["peer selectolax --jobs 2"] = timed([a.python, a.peer, "--parser", "selectolax", "--jobs", "2",
-                                                    "--out", str(work / f"peer-selectolax-{n}.parquet"), str(corpus)])
+        contenders = {
+            "cat (read limit)": ["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"],
+            "wirehouse run": [a.wirehouse, "run", "--input", str(corpus), "--output", str(out),
+                              "--progress", "quiet", "--full", "--threads", a.threads],
+            "peer selectolax --jobs 2": [a.python, a.peer, "--parser", "selectolax", "--jobs", "2",
+                                         "--out", str(work / f"peer-selectolax-{n}.parquet"), str(corpus)],
+        }
         if n <= a.bs4_max:
-            results["peer bs4 --jobs 2"] = timed([a.python, a.peer, "--parser", "bs4", "--jobs", "2",
-                                                 "--out", str(work / f"peer-bs4-{n}.parquet"), str(corpus)])
+            contenders["peer bs4 --jobs 2"] = [a.python, a.peer, "--parser", "bs4", "--jobs", "2",
+                                               "--out", str(work / f"peer-bs4-{n}.parquet"), str(corpus)]
+        # Rounds interleave the contenders, so a slow spell of a shared
+        # machine falls on all of them; each reports its median round.
+        runs = {name: [] for name in contenders}
+        for round_ in range(a.repeat):
+            for name, cmd in contenders.items():
+                if name == "peer bs4 --jobs 2" and round_ >= a.bs4_repeat:
+                    continue
+                shutil.rmtree(out, ignore_errors=True)
+                runs[name].append(timed(cmd))
+                print(f"  {n} files, round {round_ + 1}: {name}: {runs[name][-1][0]:.2f} s", file=sys.stderr)
+        results = {name: sorted(times)[len(times) // 2] for name, times in runs.items()}
         for name, (secs, rss, cpu) in results.items():
             rows.append((n, name, secs, n / secs if secs else 0, mb / secs if secs else 0, rss, cpu))
         shutil.rmtree(out, ignore_errors=True)

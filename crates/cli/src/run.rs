@@ -249,13 +249,16 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     }
 
     // Which partitions change: those of new, changed and removed files.
-    let seen_now: HashSet<(&str, &str)> = plan
+    // A previous entry no file matched was removed. (Entries are told apart
+    // by address: a first run has none, and keeps no per-file set here.)
+    let still_there: HashSet<*const ManifestEntry> = plan
         .iter()
-        .map(|p| (roots[p.file.root].as_str(), p.file.source_path.as_str()))
+        .filter_map(|p| p.previous)
+        .map(std::ptr::from_ref)
         .collect();
     let mut dirty: HashSet<(String, i32)> = HashSet::new();
     for entry in previous.iter().flat_map(|(_, m)| m.entries.iter()) {
-        if !seen_now.contains(&(entry.root.as_str(), entry.path.as_str())) {
+        if !still_there.contains(&std::ptr::from_ref(entry)) {
             dirty.extend(partition_of(entry));
         }
     }
