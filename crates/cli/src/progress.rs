@@ -63,6 +63,13 @@ impl Progress {
         }
     }
 
+    /// `done` files in all are done (never goes back).
+    pub fn advance_to(&mut self, done: u64) {
+        if done > self.done {
+            self.advance(done - self.done);
+        }
+    }
+
     fn log_line(&self) {
         let elapsed = self.started.elapsed().as_secs_f64();
         let rate = if elapsed > 0.0 {

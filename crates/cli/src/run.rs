@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -33,10 +34,15 @@ pub struct RunConfig {
     pub full: bool,
 }
 
-/// Files handed to the workers at a time. Chunks keep memory bounded (at most
-/// two chunks wait for the writer) while letting the writer work on one chunk
-/// as the workers extract the next.
+/// Files read at a time when an incremental run looks for what changed.
 const CHUNK: usize = 512;
+
+/// How far ahead of the writer a worker may extract: bounds the results
+/// that wait, out of order, for the writer.
+const WINDOW: usize = 1024;
+
+/// Results a worker sends to the writer at a time.
+const SEND_BATCH: usize = 16;
 
 /// What became of one file.
 enum Outcome {
@@ -324,43 +330,70 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     }
     let mut progress = Progress::new(config.progress, plan.len() as u64);
     let mut reused: HashSet<(String, i32)> = HashSet::new();
-    // Workers extract the files of one chunk while the writer takes the
-    // previous one, in input order; at most two chunks wait in between.
-    let (sender, receiver) = mpsc::sync_channel::<(usize, HashMap<usize, Outcome>)>(1);
+    // Every worker takes the next file to extract as soon as it is free, and
+    // sends what became of it; the writer takes the results in input order,
+    // holding those that arrive early. No worker gets more than WINDOW files
+    // ahead of the writer, which bounds what waits in between.
+    let (sender, receiver) = mpsc::channel::<Vec<(usize, Outcome)>>();
+    let next_file = AtomicUsize::new(0);
+    let writer_at = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
     let (plan_ref, pool_ref, transformer_ref, reusable_ref) =
         (&plan, &pool, &transformer, &reusable);
+    let (next_file, writer_at, stop) = (&next_file, &writer_at, &stop);
     let written: anyhow::Result<()> = std::thread::scope(|scope| {
         scope.spawn(move || {
-            for (c, chunk) in (0..plan_ref.len())
-                .collect::<Vec<_>>()
-                .chunks(CHUNK)
-                .enumerate()
-            {
-                let needed: Vec<usize> = chunk
-                    .iter()
-                    .copied()
-                    .filter(|&i| reusable_ref(i).is_none())
-                    .collect();
-                let outcomes: HashMap<usize, Outcome> = pool_ref.install(|| {
-                    needed
-                        .par_iter()
-                        .map(|&i| {
-                            (
-                                i,
-                                process(&plan_ref[i].file, &config.limits, transformer_ref),
-                            )
-                        })
-                        .collect()
-                });
-                // The writer hung up: it failed, and says why.
-                if sender.send((c * CHUNK, outcomes)).is_err() {
-                    break;
+            pool_ref.scope(|workers| {
+                for _ in 0..pool_ref.current_num_threads() {
+                    let sender = sender.clone();
+                    workers.spawn(move |_| {
+                        // Results go to the writer a few at a time: one
+                        // wake-up of the writer per file costs system time.
+                        let mut batch = Vec::with_capacity(SEND_BATCH);
+                        let send = |batch: &mut Vec<(usize, Outcome)>| {
+                            batch.is_empty() || sender.send(std::mem::take(batch)).is_ok()
+                        };
+                        loop {
+                            let i = next_file.fetch_add(1, Ordering::Relaxed);
+                            if i >= plan_ref.len() || stop.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            if reusable_ref(i).is_some() {
+                                continue;
+                            }
+                            if i >= writer_at.load(Ordering::Acquire) + WINDOW {
+                                // The writer may be waiting for one of these.
+                                if !send(&mut batch) {
+                                    return;
+                                }
+                                while i >= writer_at.load(Ordering::Acquire) + WINDOW {
+                                    if stop.load(Ordering::Relaxed) {
+                                        return;
+                                    }
+                                    std::thread::sleep(std::time::Duration::from_micros(200));
+                                }
+                            }
+                            let outcome =
+                                process(&plan_ref[i].file, &config.limits, transformer_ref);
+                            batch.push((i, outcome));
+                            // The writer hung up: it failed, and says why.
+                            if batch.len() >= SEND_BATCH && !send(&mut batch) {
+                                return;
+                            }
+                        }
+                        send(&mut batch);
+                    });
                 }
-            }
+            });
         });
-        for (start, mut outcomes) in receiver {
-            let end = (start + CHUNK).min(plan.len());
-            for (i, planned) in plan.iter().enumerate().take(end).skip(start) {
+        let mut early: HashMap<usize, Outcome> = HashMap::new();
+        let mut results = receiver.iter();
+        let wrote = (|| -> anyhow::Result<()> {
+            for (i, planned) in plan.iter().enumerate() {
+                writer_at.store(i, Ordering::Release);
+                if i % 256 == 0 {
+                    progress.advance_to(i as u64);
+                }
                 if let Some(previous) = reusable(i) {
                     // Carried over as the previous run left it.
                     tally.summary.unchanged += 1;
@@ -384,15 +417,28 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
                         FileOutcome::Duplicate => {}
                     }
                     generation.push_manifest(entry)?;
-                } else if let Some(outcome) = outcomes.remove(&i) {
+                } else {
+                    let outcome = loop {
+                        if let Some(outcome) = early.remove(&i) {
+                            break outcome;
+                        }
+                        match results.next() {
+                            Some(batch) => early.extend(batch),
+                            None => anyhow::bail!("the extraction workers stopped early"),
+                        }
+                    };
                     let entry =
                         tally.take(&mut generation, outcome, planned, &roots[planned.file.root])?;
                     generation.push_manifest(entry)?;
                 }
             }
-            progress.advance((end - start) as u64);
-        }
-        Ok(())
+            progress.advance_to(plan.len() as u64);
+            Ok(())
+        })();
+        // On failure, workers stop at their next file.
+        stop.store(true, Ordering::Relaxed);
+        drop(receiver);
+        wrote
     });
     progress.finish();
     written?;
