@@ -4,16 +4,27 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-/// One file to process.
+/// One file to process. Kept small: a run holds one per input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputPath {
-    /// Where it is.
-    pub path: PathBuf,
     /// Index of the input root it was found under, in the order given.
     pub root: usize,
     /// Its path relative to its input root, `/`-separated (the `source_path`
     /// column). For an input that is a file, its name.
-    pub source_path: String,
+    pub source_path: Box<str>,
+    /// Where it is, only when that is not `root/source_path`: an input that
+    /// is a file, or a name that is not UTF-8 (`source_path` shows it lossily).
+    exact: Option<Box<Path>>,
+}
+
+impl InputPath {
+    /// Where the file is, given the input roots in the order they were given.
+    pub fn path(&self, roots: &[PathBuf]) -> PathBuf {
+        match &self.exact {
+            Some(path) => path.to_path_buf(),
+            None => roots[self.root].join(&*self.source_path),
+        }
+    }
 }
 
 /// Something under an input that could not be listed.
@@ -61,9 +72,9 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| root.display().to_string());
             files.push(InputPath {
-                path: root.clone(),
                 root: index,
-                source_path: name,
+                source_path: name.into(),
+                exact: Some(root.clone().into_boxed_path()),
             });
             continue;
         }
@@ -78,10 +89,15 @@ pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
                     if entry.file_type().is_file()
                         && is_article_name(&entry.file_name().to_string_lossy())
                     {
+                        let source_path = relative(root, entry.path());
+                        let faithful = entry
+                            .path()
+                            .strip_prefix(root)
+                            .is_ok_and(|rel| rel.to_str().is_some());
                         files.push(InputPath {
-                            source_path: relative(root, entry.path()),
                             root: index,
-                            path: entry.into_path(),
+                            source_path: source_path.into(),
+                            exact: (!faithful).then(|| entry.into_path().into_boxed_path()),
                         });
                     }
                 }
@@ -157,9 +173,12 @@ mod tests {
             std::fs::write(path, b"x").unwrap();
         }
         let (files, unlisted) = discover(&[root.to_path_buf()]);
-        let names: Vec<_> = files.iter().map(|f| f.source_path.as_str()).collect();
+        let names: Vec<_> = files.iter().map(|f| &*f.source_path).collect();
         assert_eq!(names, vec!["a.md", "b/1.md", "b/2.md", "c/d/e"]);
         assert!(unlisted.is_empty());
+        let roots = [root.to_path_buf()];
+        assert_eq!(files[1].path(&roots), root.join("b/1.md"));
+        assert!(files.iter().all(|f| f.path(&roots).is_file()));
     }
 
     #[test]
@@ -168,7 +187,21 @@ mod tests {
         let path = dir.path().join("x.md");
         std::fs::write(&path, b"x").unwrap();
         let (files, _) = discover(std::slice::from_ref(&path));
-        assert_eq!(files[0].source_path, "x.md");
+        assert_eq!(&*files[0].source_path, "x.md");
+        assert_eq!(files[0].path(std::slice::from_ref(&path)), path);
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_keeps_its_exact_path() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+        let path = dir.path().join(name);
+        std::fs::write(&path, b"x").unwrap();
+        let roots = [dir.path().to_path_buf()];
+        let (files, _) = discover(&roots);
+        assert_eq!(&*files[0].source_path, "caf\u{FFFD}.md");
+        assert_eq!(files[0].path(&roots), path);
     }
 
     #[test]

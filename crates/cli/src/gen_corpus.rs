@@ -225,11 +225,13 @@ pub fn shift_file(text: &str, offset: Duration, n: u64) -> Option<String> {
 /// Writes `count` files generated from the templates under `templates` into
 /// `out` (1,000 per folder); returns how many templates were used.
 pub fn generate(templates: &Path, count: u64, out: &Path, seed: u64) -> anyhow::Result<usize> {
-    let (found, _) = discover(&[templates.to_path_buf()]);
+    let roots = [templates.to_path_buf()];
+    let (found, _) = discover(&roots);
     let mut texts = Vec::new();
     for file in &found {
-        let bytes = std::fs::read(&file.path)
-            .with_context(|| format!("cannot read {}", file.path.display()))?;
+        let path = file.path(&roots);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         if let Ok(text) = String::from_utf8(bytes) {
             if shift_file(&text, Duration::zero(), 0).is_some() {
                 texts.push(text);

@@ -68,8 +68,13 @@ impl Outcome {
     }
 }
 
-fn process(file: &InputPath, limits: &Limits, transformer: &Transformer) -> Outcome {
-    let input = match read_input(&file.path, file.source_path.clone(), limits) {
+fn process(
+    file: &InputPath,
+    roots: &[PathBuf],
+    limits: &Limits,
+    transformer: &Transformer,
+) -> Outcome {
+    let input = match read_input(&file.path(roots), file.source_path.to_string(), limits) {
         Ok(input) => input,
         Err(rejected) => return Outcome::Reject(extract_reject(rejected)),
     };
@@ -107,7 +112,9 @@ type Partition = (String, i32);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Stat {
     size: u64,
-    mtime_ns: i128,
+    /// Nanoseconds since 1970 (an `i64` lasts until 2262, and keeps the
+    /// per-file plan small; the manifest keeps `i128`).
+    mtime_ns: i64,
 }
 
 fn stat(path: &std::path::Path) -> Stat {
@@ -118,7 +125,7 @@ fn stat(path: &std::path::Path) -> Stat {
                 .modified()
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos() as i128),
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
         })
         .unwrap_or_default()
 }
@@ -150,7 +157,9 @@ struct Planned<'a> {
 impl Planned<'_> {
     fn unchanged_by_stat(&self) -> bool {
         self.previous.is_some_and(|p| {
-            p.size == self.stat.size && p.mtime_ns == self.stat.mtime_ns && p.mtime_ns != 0
+            p.size == self.stat.size
+                && p.mtime_ns == i128::from(self.stat.mtime_ns)
+                && p.mtime_ns != 0
         })
     }
 }
@@ -227,10 +236,10 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
             .into_par_iter()
             .map(|f| {
                 let previous = known
-                    .get(&(roots[f.root].as_str(), f.source_path.as_str()))
+                    .get(&(roots[f.root].as_str(), &*f.source_path))
                     .copied();
                 Planned {
-                    stat: stat(&f.path),
+                    stat: stat(&f.path(&config.inputs)),
                     file: f,
                     previous,
                 }
@@ -281,7 +290,8 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
                 chunk
                     .par_iter()
                     .map(|&i| {
-                        let outcome = process(&plan[i].file, &config.limits, &transformer);
+                        let outcome =
+                            process(&plan[i].file, &config.inputs, &config.limits, &transformer);
                         (outcome.sha256().map(str::to_string), outcome.partition())
                     })
                     .collect()
@@ -373,8 +383,12 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
                                     std::thread::sleep(std::time::Duration::from_micros(200));
                                 }
                             }
-                            let outcome =
-                                process(&plan_ref[i].file, &config.limits, transformer_ref);
+                            let outcome = process(
+                                &plan_ref[i].file,
+                                &config.inputs,
+                                &config.limits,
+                                transformer_ref,
+                            );
                             batch.push((i, outcome));
                             // The writer hung up: it failed, and says why.
                             if batch.len() >= SEND_BATCH && !send(&mut batch) {
@@ -399,7 +413,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
                     tally.summary.unchanged += 1;
                     let mut entry = previous.clone();
                     entry.size = planned.stat.size;
-                    entry.mtime_ns = planned.stat.mtime_ns;
+                    entry.mtime_ns = i128::from(planned.stat.mtime_ns);
                     match previous.outcome {
                         FileOutcome::Reject => generation.push_reject(Reject {
                             source_path: previous.path.clone(),
@@ -480,7 +494,7 @@ fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> Manifest
         root: root.to_string(),
         path: path.to_string(),
         size: stat.size,
-        mtime_ns: stat.mtime_ns,
+        mtime_ns: i128::from(stat.mtime_ns),
         sha256: reject.content_sha256.clone(),
         outcome: FileOutcome::Reject,
         source: None,
@@ -537,9 +551,9 @@ impl Tally {
                 self.bytes_read += size;
                 let entry = ManifestEntry {
                     root: root.to_string(),
-                    path: planned.file.source_path.clone(),
+                    path: planned.file.source_path.to_string(),
                     size: planned.stat.size,
-                    mtime_ns: planned.stat.mtime_ns,
+                    mtime_ns: i128::from(planned.stat.mtime_ns),
                     sha256: Some(article.content_sha256.clone()),
                     outcome: FileOutcome::Record,
                     source: Some(article.source.clone()),
