@@ -165,43 +165,40 @@ impl Transformer {
         raw: &RawArticle,
         mut trace: Option<&mut Trace>,
     ) -> Result<Article, TransformError> {
-        let mut note = |field: &'static str, rule: String| {
+        // A rule's description is only written when someone asks (`inspect`).
+        let mut note = |field: &'static str, rule: &dyn Fn() -> String| {
             if let Some(trace) = trace.as_deref_mut() {
-                trace.push((field, rule));
+                trace.push((field, rule()));
             }
         };
         let feed_time_utc = time::feed_time(raw.feed_time_raw())?;
-        note("feed_time_utc", "line 1: epoch milliseconds".into());
+        note("feed_time_utc", &|| "line 1: epoch milliseconds".into());
         let canonical = url::canonical_url(raw.url_raw())?;
         let profile = self.profiles.for_host(&canonical.host);
-        note(
-            "profile",
+        note("profile", &|| {
             format!(
                 "{} ({}), chosen by host {}",
                 profile.name, profile.origin, canonical.host
-            ),
-        );
+            )
+        });
         let source = match &profile.source {
             Some(source) => {
-                note("source", format!("profile {}", profile.name));
+                note("source", &|| format!("profile {}", profile.name));
                 source.clone()
             }
             None => {
                 let known = source::known_source(&canonical.host);
-                note(
-                    "source",
-                    match known {
-                        Some(_) => format!("host {} in the spec's source table", canonical.host),
-                        None => format!("host {} is no known source", canonical.host),
-                    },
-                );
+                note("source", &|| match known {
+                    Some(_) => format!("host {} in the spec's source table", canonical.host),
+                    None => format!("host {} is no known source", canonical.host),
+                });
                 known.unwrap_or(source::OTHER_SOURCE).to_string()
             }
         };
 
         let (title, column_name, title_rule) =
             clean_title(raw.title_raw(), &canonical.url, profile);
-        note("title", title_rule);
+        note("title", &|| title_rule.clone());
 
         let (html, has_feed_footer) = text::split_feed_footer(raw.html());
         // Count before parsing: the parser's own cost grows with depth squared.
@@ -214,10 +211,9 @@ impl Transformer {
                 });
             }
         }
-        note(
-            "has_feed_footer",
-            format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end"),
-        );
+        note("has_feed_footer", &|| {
+            format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end")
+        });
         let doc = Html::parse_document(html);
         let depth = text::depth(&doc, MAX_DEPTH);
         if depth > MAX_DEPTH {
@@ -227,45 +223,46 @@ impl Transformer {
             });
         }
         let mut removed = text::furniture(&doc, profile);
-        note(
-            "furniture",
+        note("furniture", &|| {
             format!(
                 "{} element(s) removed by body.remove and the always-removed tags",
                 removed.len()
-            ),
-        );
+            )
+        });
 
         let published =
             published::read_published(&doc, &canonical.url, feed_time_utc, profile, &removed);
-        note(
-            "published_utc",
+        note("published_utc", &|| {
             published
                 .rule
                 .clone()
-                .unwrap_or_else(|| "no published locator".into()),
-        );
+                .unwrap_or_else(|| "no published locator".into())
+        });
 
         // The first locator that finds a value wins; its element is then
         // furniture, so the value is not repeated in the body.
-        let mut locate =
-            |field: &'static str, locators: &[&profile::Locator], removed: &mut text::NodeSet| {
-                for locator in locators {
-                    if let locate::Located::Found { value, element } =
-                        locator.locate(&doc, &canonical.url, removed)
-                    {
-                        if let Some(element) = element {
-                            removed.insert(element);
-                        }
-                        note(field, locator.describe.clone());
-                        return Some(value);
+        let mut locate = |field: &'static str,
+                          locators: &[&profile::Locator],
+                          removed: &mut text::NodeSet| {
+            for locator in locators {
+                if let locate::Located::Found { value, element } =
+                    locator.locate(&doc, &canonical.url, removed)
+                {
+                    if let Some(element) = element {
+                        removed.insert(element);
                     }
+                    note(field, &|| locator.describe.clone());
+                    return Some(value);
                 }
-                if !locators.is_empty() {
+            }
+            if !locators.is_empty() {
+                note(field, &|| {
                     let tried: Vec<&str> = locators.iter().map(|l| l.describe.as_str()).collect();
-                    note(field, format!("{} (nothing there)", tried.join("; ")));
-                }
-                None
-            };
+                    format!("{} (nothing there)", tried.join("; "))
+                });
+            }
+            None
+        };
         let bylines: Vec<&profile::Locator> = profile.byline.iter().collect();
         let byline = locate("byline", &bylines, &mut removed);
         let lead = locate(
@@ -280,8 +277,7 @@ impl Transformer {
         );
 
         let body = text::read_body(&doc, profile, &canonical.url, &removed);
-        note(
-            "body_text",
+        note("body_text", &|| {
             format!(
                 "{} paragraph(s) of `{}`, {} dropped by profile patterns",
                 body.paragraphs.len(),
@@ -292,8 +288,8 @@ impl Transformer {
                     .as_deref()
                     .unwrap_or("p, h2, h3, h4, blockquote, pre"),
                 body.dropped
-            ),
-        );
+            )
+        });
         let copyright = copyright_element.or(body.copyright);
         let body_text = body.paragraphs.join("\n\n");
         let char_count = text::non_whitespace_chars(&body_text);
