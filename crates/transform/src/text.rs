@@ -328,21 +328,30 @@ pub fn element_lines(element: ElementRef, removed: &NodeSet) -> Vec<String> {
 /// Collapses every run of whitespace (Unicode White_Space, so U+3000 and
 /// no-break spaces too) to one ASCII space, and trims the ends.
 pub fn collapse_whitespace(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut word_start = None;
     let mut at = 0;
-    while at < text.len() {
-        let (len, space) = char_at(text.as_bytes(), at);
-        match (space, word_start) {
-            (false, None) => word_start = Some(at),
-            (true, Some(start)) => {
+    while at < bytes.len() {
+        if !MAY_START_WHITESPACE[usize::from(bytes[at])] {
+            // Inside a word: skip to the next byte that may start whitespace.
+            word_start.get_or_insert(at);
+            at += 1;
+            while at < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[at])] {
+                at += 1;
+            }
+            continue;
+        }
+        let (len, space) = char_at(bytes, at);
+        if space {
+            if let Some(start) = word_start.take() {
                 if !out.is_empty() {
                     out.push(' ');
                 }
                 out.push_str(&text[start..at]);
-                word_start = None;
             }
-            _ => {}
+        } else {
+            word_start.get_or_insert(at);
         }
         at += len;
     }
@@ -354,6 +363,24 @@ pub fn collapse_whitespace(text: &str) -> String {
     }
     out
 }
+
+/// Bytes that may begin a whitespace character: ASCII whitespace and the
+/// lead bytes of the non-ASCII ones (see [`char_at`]). Any other byte, a
+/// continuation byte included, is inside a word.
+const MAY_START_WHITESPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = b'\t';
+    while byte <= b'\r' {
+        table[byte as usize] = true;
+        byte += 1;
+    }
+    table[b' ' as usize] = true;
+    table[0xC2] = true;
+    table[0xE1] = true;
+    table[0xE2] = true;
+    table[0xE3] = true;
+    table
+};
 
 /// How many characters of `text` are not whitespace (Unicode White_Space).
 pub fn non_whitespace_chars(text: &str) -> usize {
@@ -587,6 +614,21 @@ mod tests {
                 "U+{:04X}",
                 c as u32
             );
+        }
+    }
+
+    #[test]
+    fn only_the_marked_bytes_begin_whitespace() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if c.is_whitespace() {
+                let mut buf = [0u8; 4];
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(
+                    MAY_START_WHITESPACE[usize::from(lead)],
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
         }
     }
 
