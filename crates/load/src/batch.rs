@@ -40,7 +40,6 @@ pub struct ArticleBatch {
     copyright: StringBuilder,
     has_feed_footer: BooleanBuilder,
     rows: usize,
-    bytes: usize,
 }
 
 impl Default for ArticleBatch {
@@ -86,7 +85,6 @@ impl ArticleBatch {
             copyright: StringBuilder::new(),
             has_feed_footer: BooleanBuilder::new(),
             rows: 0,
-            bytes: 0,
         }
     }
 
@@ -137,7 +135,6 @@ impl ArticleBatch {
             copyright: text(|a| opt(&a.copyright)),
             has_feed_footer: BooleanBuilder::with_capacity(rows),
             rows: 0,
-            bytes: 0,
         }
     }
 
@@ -158,11 +155,6 @@ impl ArticleBatch {
     /// Whether no row was appended since the last `finish`.
     pub fn is_empty(&self) -> bool {
         self.rows == 0
-    }
-
-    /// Approximate bytes of text held, to bound memory.
-    pub fn text_bytes(&self) -> usize {
-        self.bytes
     }
 
     /// Appends one record.
@@ -199,7 +191,6 @@ impl ArticleBatch {
         self.copyright.append_option(a.copyright.as_deref());
         self.has_feed_footer.append_value(a.has_feed_footer);
         self.rows += 1;
-        self.bytes += held_bytes(a);
     }
 
     /// The rows appended so far as a batch; the builder is empty afterwards.
@@ -231,7 +222,6 @@ impl ArticleBatch {
             Arc::new(self.has_feed_footer.finish()),
         ];
         self.rows = 0;
-        self.bytes = 0;
         RecordBatch::try_new(article_file_schema(), columns)
     }
 }
