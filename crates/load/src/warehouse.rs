@@ -248,7 +248,9 @@ impl Partition {
             source,
         };
         let batch = ArticleBatch::of(&self.rows)?;
-        self.rows.clear();
+        // Give the room back: an idle partition should hold nothing, and a
+        // kept capacity would only ratchet up to the largest row group seen.
+        self.rows = Vec::new();
         self.held = 0;
         self.writer.write(&batch).map_err(parquet)?;
         self.writer.flush().map_err(parquet)
