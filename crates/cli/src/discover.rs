@@ -58,61 +58,92 @@ pub fn is_article_name(name: &str) -> bool {
     article_extension && !documentation
 }
 
-/// Lists the article files under `inputs`: each root in the order given, and
-/// under a root depth-first in byte order of names, so the same tree always
-/// gives the same order. Symbolic links are followed (loops are reported,
-/// not followed); hidden folders such as `.git` are skipped.
-pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
-    let mut files = Vec::new();
-    let mut unlisted = Vec::new();
-    for (index, root) in inputs.iter().enumerate() {
-        if root.is_file() {
+/// What the walk finds: a file to process, or something it could not list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    File(InputPath),
+    Unlisted(Unlisted),
+}
+
+/// Walks `inputs` for article files: each root in the order given, and under
+/// a root depth-first in byte order of names, so the same tree always gives
+/// the same order. Symbolic links are followed (loops are reported, not
+/// followed); hidden folders such as `.git` are skipped.
+///
+/// The walk is lazy: a folder is listed (and its names sorted) only when the
+/// walk reaches it, so a run can process the first files while later folders
+/// are still unlisted, and holds the names of the folders on the current
+/// path only — not one entry per file of the archive.
+pub fn walk(inputs: &[PathBuf]) -> impl Iterator<Item = Found> + Send + '_ {
+    inputs.iter().enumerate().flat_map(|(index, root)| {
+        let found: Box<dyn Iterator<Item = Found> + Send> = if root.is_file() {
             let name = root
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| root.display().to_string());
-            files.push(InputPath {
+            Box::new(std::iter::once(Found::File(InputPath {
                 root: index,
                 source_path: name.into(),
                 exact: Some(root.clone().into_boxed_path()),
-            });
-            continue;
-        }
-        let walker = WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    if entry.file_type().is_file()
-                        && is_article_name(&entry.file_name().to_string_lossy())
-                    {
-                        let source_path = relative(root, entry.path());
-                        let faithful = entry
-                            .path()
-                            .strip_prefix(root)
-                            .is_ok_and(|rel| rel.to_str().is_some());
-                        files.push(InputPath {
-                            root: index,
-                            source_path: source_path.into(),
-                            exact: (!faithful).then(|| entry.into_path().into_boxed_path()),
-                        });
-                    }
-                }
-                Err(err) => {
-                    let source_path = err
-                        .path()
-                        .map(|p| relative(root, p))
-                        .unwrap_or_else(|| root.display().to_string());
-                    unlisted.push(Unlisted {
-                        root: index,
-                        source_path,
-                        message: format!("cannot list: {err}"),
-                    });
-                }
+            })))
+        } else {
+            let walker = WalkDir::new(root)
+                .follow_links(true)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
+            Box::new(walker.filter_map(move |entry| found(index, root, entry)))
+        };
+        found
+    })
+}
+
+/// One walk entry as a file to process, a folder that could not be listed,
+/// or nothing (folders, other files).
+fn found(index: usize, root: &Path, entry: walkdir::Result<walkdir::DirEntry>) -> Option<Found> {
+    match entry {
+        Ok(entry) => {
+            if !(entry.file_type().is_file()
+                && is_article_name(&entry.file_name().to_string_lossy()))
+            {
+                return None;
             }
+            let source_path = relative(root, entry.path());
+            let faithful = entry
+                .path()
+                .strip_prefix(root)
+                .is_ok_and(|rel| rel.to_str().is_some());
+            Some(Found::File(InputPath {
+                root: index,
+                source_path: source_path.into(),
+                exact: (!faithful).then(|| entry.into_path().into_boxed_path()),
+            }))
+        }
+        Err(err) => {
+            let source_path = err
+                .path()
+                .map(|p| relative(root, p))
+                .unwrap_or_else(|| root.display().to_string());
+            Some(Found::Unlisted(Unlisted {
+                root: index,
+                source_path,
+                message: format!("cannot list: {err}"),
+            }))
+        }
+    }
+}
+
+/// The whole [`walk`] at once: the files in order, and what could not be
+/// listed.
+pub fn discover(inputs: &[PathBuf]) -> (Vec<InputPath>, Vec<Unlisted>) {
+    let mut files = Vec::new();
+    let mut unlisted = Vec::new();
+    for found in walk(inputs) {
+        match found {
+            Found::File(file) => files.push(file),
+            Found::Unlisted(u) => unlisted.push(u),
         }
     }
     (files, unlisted)
@@ -213,5 +244,30 @@ mod tests {
         assert!(files.is_empty());
         assert_eq!(unlisted.len(), 1);
         assert_eq!(unlisted[0].source_path, "a/loop");
+    }
+
+    #[test]
+    fn the_walk_lists_a_folder_only_when_it_reaches_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in ["a/1.md", "c/1.md"] {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        }
+        let roots = [root.to_path_buf()];
+        let mut walk = walk(&roots);
+        let first = walk.next();
+        assert!(matches!(&first, Some(Found::File(f)) if &*f.source_path == "a/1.md"));
+        // `c` was not listed yet, so a file added there now is still found;
+        // a walk that listed everything first would miss it.
+        std::fs::write(root.join("c/0.md"), b"x").unwrap();
+        let rest: Vec<String> = walk
+            .map(|f| match f {
+                Found::File(f) => f.source_path.to_string(),
+                Found::Unlisted(u) => u.source_path,
+            })
+            .collect();
+        assert_eq!(rest, vec!["c/0.md", "c/1.md"]);
     }
 }

@@ -14,15 +14,18 @@ const LOG_EVERY: Duration = Duration::from_secs(5);
 pub struct Progress {
     bar: Option<ProgressBar>,
     log: bool,
-    total: u64,
+    /// `None` while the files are still being found (a full run extracts
+    /// while it walks the inputs).
+    total: Option<u64>,
     done: u64,
     started: Instant,
     last_log: Instant,
 }
 
 impl Progress {
-    /// Progress over `total` files, shown as `mode` says.
-    pub fn new(mode: ProgressMode, total: u64) -> Progress {
+    /// Progress over `total` files (`None`: not known yet, see
+    /// [`Progress::set_total`]), shown as `mode` says.
+    pub fn new(mode: ProgressMode, total: Option<u64>) -> Progress {
         let terminal = std::io::stderr().is_terminal();
         let (bar, log) = match mode {
             ProgressMode::Auto if terminal => (true, false),
@@ -32,12 +35,8 @@ impl Progress {
             ProgressMode::Quiet => (false, false),
         };
         let bar = bar.then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files  {per_sec}  ETA {eta}",
-            ) {
-                bar.set_style(style);
-            }
+            let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+            set_style(&bar, total.is_some());
             bar
         });
         let now = Instant::now();
@@ -48,6 +47,17 @@ impl Progress {
             done: 0,
             started: now,
             last_log: now,
+        }
+    }
+
+    /// All the files are found: there are `total`.
+    pub fn set_total(&mut self, total: u64) {
+        if self.total.is_none() {
+            self.total = Some(total);
+            if let Some(bar) = &self.bar {
+                bar.set_length(total);
+                set_style(bar, true);
+            }
         }
     }
 
@@ -77,22 +87,26 @@ impl Progress {
         } else {
             0.0
         };
+        let Some(total) = self.total else {
+            eprintln!(
+                "wirehouse: {} files, {rate:.0} files/s (still finding files)",
+                self.done
+            );
+            return;
+        };
         let eta = if rate > 0.0 {
-            format!(
-                "{:.0}s",
-                (self.total - self.done.min(self.total)) as f64 / rate
-            )
+            format!("{:.0}s", (total - self.done.min(total)) as f64 / rate)
         } else {
             "?".into()
         };
-        let percent = if self.total > 0 {
-            100.0 * self.done as f64 / self.total as f64
+        let percent = if total > 0 {
+            100.0 * self.done as f64 / total as f64
         } else {
             100.0
         };
         eprintln!(
-            "wirehouse: {}/{} files ({percent:.1}%), {rate:.0} files/s, ETA {eta}",
-            self.done, self.total
+            "wirehouse: {}/{total} files ({percent:.1}%), {rate:.0} files/s, ETA {eta}",
+            self.done
         );
     }
 
@@ -104,5 +118,18 @@ impl Progress {
         if self.log {
             self.log_line();
         }
+    }
+}
+
+/// A bar with a length and an ETA once the total is known; before that, a
+/// count and a rate.
+fn set_style(bar: &ProgressBar, total_known: bool) {
+    let template = if total_known {
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files  {per_sec}  ETA {eta}"
+    } else {
+        "{spinner} [{elapsed_precise}] {pos} files (still finding files)  {per_sec}"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
     }
 }

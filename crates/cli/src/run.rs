@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -17,7 +17,7 @@ use wirehouse_load::{
 use wirehouse_transform::{Article, ProfileSet, Transformer};
 
 use crate::cli::ProgressMode;
-use crate::discover::{discover, InputPath};
+use crate::discover::{walk, Found, InputPath};
 use crate::progress::Progress;
 
 /// Everything a run needs, validated.
@@ -46,45 +46,57 @@ const SEND_BATCH: usize = 16;
 
 /// What became of one file.
 enum Outcome {
-    Record(Box<Article>, u64),
+    Record(Box<Article>),
     Reject(Reject),
+    /// Carried over from the previous generation as it was.
+    Reused,
 }
 
 impl Outcome {
     fn sha256(&self) -> Option<&str> {
         match self {
-            Outcome::Record(article, _) => Some(&article.content_sha256),
+            Outcome::Record(article) => Some(&article.content_sha256),
             Outcome::Reject(reject) => reject.content_sha256.as_deref(),
+            Outcome::Reused => None,
         }
     }
 
     fn partition(&self) -> Option<(String, i32)> {
         match self {
-            Outcome::Record(article, _) => {
+            Outcome::Record(article) => {
                 Some((article.source.clone(), article.feed_time_utc.year()))
             }
-            Outcome::Reject(_) => None,
+            Outcome::Reject(_) | Outcome::Reused => None,
         }
     }
 }
 
+/// Reads, frames and transforms one file; says what became of it and how
+/// the file looked when it was read (what could be known of it).
 fn process(
     file: &InputPath,
     roots: &[PathBuf],
     limits: &Limits,
     transformer: &Transformer,
-) -> Outcome {
+) -> (Outcome, Stat) {
+    let seen = |size: Option<u64>, modified_ns: Option<i64>| Stat {
+        size: size.unwrap_or(0),
+        mtime_ns: modified_ns.unwrap_or(0),
+    };
     let input = match read_input(&file.path(roots), file.source_path.to_string(), limits) {
         Ok(input) => input,
-        Err(rejected) => return Outcome::Reject(extract_reject(rejected)),
+        Err(rejected) => {
+            let stat = seen(rejected.file_size, rejected.modified_ns);
+            return (Outcome::Reject(extract_reject(rejected)), stat);
+        }
     };
-    let size = input.meta.file_size;
+    let stat = seen(Some(input.meta.file_size), input.meta.modified_ns);
     let raw = match frame(input) {
         Ok(raw) => raw,
-        Err(rejected) => return Outcome::Reject(extract_reject(rejected)),
+        Err(rejected) => return (Outcome::Reject(extract_reject(rejected)), stat),
     };
-    match transformer.transform(&raw) {
-        Ok(article) => Outcome::Record(Box::new(article), size),
+    let outcome = match transformer.transform(&raw) {
+        Ok(article) => Outcome::Record(Box::new(article)),
         Err(err) => Outcome::Reject(Reject {
             source_path: raw.meta.source_path.clone(),
             content_sha256: Some(raw.meta.content_sha256.clone()),
@@ -92,7 +104,8 @@ fn process(
             error_kind: err.kind().into(),
             error_message: err.to_string(),
         }),
-    }
+    };
+    (outcome, stat)
 }
 
 fn extract_reject(rejected: wirehouse_extract::Rejected) -> Reject {
@@ -147,21 +160,38 @@ fn fingerprint(config: &RunConfig, profiles: &ProfileSet) -> String {
     )
 }
 
-/// One discovered file and what the previous run knew of it.
-struct Planned<'a> {
-    file: InputPath,
-    stat: Stat,
+/// One discovered file (or unlisted folder) and, on an incremental run,
+/// what the previous run knew of it.
+struct Job<'a> {
+    found: Found,
+    /// As `stat` saw it when the run was planned; a full run does not plan,
+    /// and takes the stat of the open file instead.
+    stat: Option<Stat>,
     previous: Option<&'a ManifestEntry>,
+    /// Unchanged, in a clean partition: carried over, not read.
+    reuse: bool,
 }
 
-impl Planned<'_> {
+impl Job<'_> {
+    fn file(&self) -> Option<&InputPath> {
+        match &self.found {
+            Found::File(file) => Some(file),
+            Found::Unlisted(_) => None,
+        }
+    }
+
     fn unchanged_by_stat(&self) -> bool {
-        self.previous.is_some_and(|p| {
-            p.size == self.stat.size
-                && p.mtime_ns == i128::from(self.stat.mtime_ns)
-                && p.mtime_ns != 0
+        self.previous.zip(self.stat).is_some_and(|(p, stat)| {
+            p.size == stat.size && p.mtime_ns == i128::from(stat.mtime_ns) && p.mtime_ns != 0
         })
     }
+}
+
+/// The jobs in input order, handed to the workers a few at a time.
+struct Feed<'a, I: Iterator<Item = Job<'a>>> {
+    jobs: I,
+    /// Index of the next job handed out: the number handed out so far.
+    next: usize,
 }
 
 fn partition_of(entry: &ManifestEntry) -> Option<(String, i32)> {
@@ -206,13 +236,6 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
             .and_then(|dir| Manifest::read(&dir).map(|m| (dir, m)))
             .filter(|(_, m)| m.fingerprint == fingerprint)
     };
-    let known: HashMap<(&str, &str), &ManifestEntry> = previous
-        .iter()
-        .flat_map(|(_, m)| m.entries.iter())
-        .map(|e| ((e.root.as_str(), e.path.as_str()), e))
-        .collect();
-
-    let (files, unlisted) = discover(&config.inputs);
     // Roots as the manifest names them; files refer to them by index.
     let roots: Vec<String> = config
         .inputs
@@ -222,240 +245,68 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     let mut summary = RunSummary {
         wirehouse_version: env!("CARGO_PKG_VERSION").into(),
         started_at: started_at.to_rfc3339(),
-        inputs: config
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
+        inputs: roots.clone(),
         threads: config.threads,
-        files_found: (files.len() + unlisted.len()) as u64,
         ..RunSummary::default()
     };
-    let plan: Vec<Planned> = pool.install(|| {
-        files
-            .into_par_iter()
-            .map(|f| {
-                let previous = known
-                    .get(&(roots[f.root].as_str(), &*f.source_path))
-                    .copied();
-                Planned {
-                    stat: stat(&f.path(&config.inputs)),
-                    file: f,
-                    previous,
-                }
-            })
-            .collect()
-    });
 
-    // Nothing new: every file as it was, none gone, nothing unlisted.
-    if let Some((dir, manifest)) = &previous {
-        if unlisted.is_empty()
-            && manifest.entries.len() == plan.len()
-            && plan.iter().all(Planned::unchanged_by_stat)
-        {
-            summary.unchanged = summary.files_found;
-            summary.generation = dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            finish_timing(&mut summary, clock);
-            return Ok(summary);
-        }
-    }
-
-    // Which partitions change: those of new, changed and removed files.
-    // A previous entry no file matched was removed. (Entries are told apart
-    // by address: a first run has none, and keeps no per-file set here.)
-    let still_there: HashSet<*const ManifestEntry> = plan
-        .iter()
-        .filter_map(|p| p.previous)
-        .map(std::ptr::from_ref)
-        .collect();
-    let mut dirty: HashSet<(String, i32)> = HashSet::new();
-    for entry in previous.iter().flat_map(|(_, m)| m.entries.iter()) {
-        if !still_there.contains(&std::ptr::from_ref(entry)) {
-            dirty.extend(partition_of(entry));
-        }
-    }
-    // Which files changed, and which partitions they touch: only new and
-    // changed files are read here, and only their content hash and partition
-    // are kept (a first run has nothing to compare and skips this).
-    let mut confirmed_unchanged: HashSet<usize> = HashSet::new();
-    if previous.is_some() {
-        let changed: Vec<usize> = (0..plan.len())
-            .filter(|&i| !plan[i].unchanged_by_stat())
-            .collect();
-        for chunk in changed.chunks(CHUNK) {
-            let light: Vec<(Option<String>, Option<Partition>)> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|&i| {
-                        let outcome =
-                            process(&plan[i].file, &config.inputs, &config.limits, &transformer);
-                        (outcome.sha256().map(str::to_string), outcome.partition())
-                    })
-                    .collect()
+    // A full run hands the workers each file as the walk finds it: no list
+    // of the archive is held, and extraction starts at once. An incremental
+    // run must see every file before it writes (which partitions changed
+    // decides what is rewritten), so it plans them all first.
+    type Jobs<'a> = Box<dyn Iterator<Item = Job<'a>> + Send + 'a>;
+    let (jobs, total): (Jobs, Option<u64>) = match &previous {
+        None => {
+            let jobs = walk(&config.inputs).map(|found| Job {
+                found,
+                stat: None,
+                previous: None,
+                reuse: false,
             });
-            for (&i, (sha, partition)) in chunk.iter().zip(light) {
-                let planned = &plan[i];
-                let same_bytes = planned
-                    .previous
-                    .is_some_and(|p| p.sha256.is_some() && p.sha256 == sha);
-                if same_bytes {
-                    confirmed_unchanged.insert(i);
-                } else {
-                    dirty.extend(partition);
-                    dirty.extend(planned.previous.and_then(partition_of));
-                }
-            }
+            (Box::new(jobs), None)
         }
-    }
-    // A file is carried over when it is unchanged and its partition is clean.
-    let reusable = |i: usize| -> Option<&ManifestEntry> {
-        let planned = &plan[i];
-        planned.previous.filter(|p| {
-            (planned.unchanged_by_stat() || confirmed_unchanged.contains(&i))
-                && partition_of(p).is_none_or(|part| !dirty.contains(&part))
-        })
+        Some((dir, manifest)) => match plan(config, &roots, &pool, &transformer, manifest) {
+            Some(jobs) => {
+                let total = jobs.len() as u64;
+                (Box::new(jobs.into_iter()), Some(total))
+            }
+            None => {
+                // Nothing new: every file as it was, none gone, nothing unlisted.
+                summary.files_found = manifest.entries.len() as u64;
+                summary.unchanged = summary.files_found;
+                summary.generation = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                finish_timing(&mut summary, clock);
+                return Ok(summary);
+            }
+        },
     };
 
     let mut generation = warehouse.begin()?;
     generation.start_manifest(&fingerprint)?;
+    let mut progress = Progress::new(config.progress, total);
     let mut tally = Tally::default();
-    for u in unlisted {
-        let reject = Reject {
-            source_path: u.source_path.clone(),
-            content_sha256: None,
-            file_size: None,
-            error_kind: "io".into(),
-            error_message: u.message,
-        };
-        generation.push_manifest(reject_entry(
-            &roots[u.root],
-            &u.source_path,
-            Stat::default(),
-            &reject,
-        ))?;
-        tally.reject(&mut generation, reject);
-    }
-    let mut progress = Progress::new(config.progress, plan.len() as u64);
     let mut reused: HashSet<(String, i32)> = HashSet::new();
-    // Every worker takes the next file to extract as soon as it is free, and
-    // sends what became of it; the writer takes the results in input order,
-    // holding those that arrive early. No worker gets more than WINDOW files
-    // ahead of the writer, which bounds what waits in between.
-    let (sender, receiver) = mpsc::channel::<Vec<(usize, Outcome)>>();
-    let next_file = AtomicUsize::new(0);
-    let writer_at = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let (plan_ref, pool_ref, transformer_ref, reusable_ref) =
-        (&plan, &pool, &transformer, &reusable);
-    let (next_file, writer_at, stop) = (&next_file, &writer_at, &stop);
-    let written: anyhow::Result<()> = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            pool_ref.scope(|workers| {
-                for _ in 0..pool_ref.current_num_threads() {
-                    let sender = sender.clone();
-                    workers.spawn(move |_| {
-                        // Results go to the writer a few at a time: one
-                        // wake-up of the writer per file costs system time.
-                        let mut batch = Vec::with_capacity(SEND_BATCH);
-                        let send = |batch: &mut Vec<(usize, Outcome)>| {
-                            batch.is_empty() || sender.send(std::mem::take(batch)).is_ok()
-                        };
-                        loop {
-                            let i = next_file.fetch_add(1, Ordering::Relaxed);
-                            if i >= plan_ref.len() || stop.load(Ordering::Relaxed) {
-                                break;
-                            }
-                            if reusable_ref(i).is_some() {
-                                continue;
-                            }
-                            if i >= writer_at.load(Ordering::Acquire) + WINDOW {
-                                // The writer may be waiting for one of these.
-                                if !send(&mut batch) {
-                                    return;
-                                }
-                                while i >= writer_at.load(Ordering::Acquire) + WINDOW {
-                                    if stop.load(Ordering::Relaxed) {
-                                        return;
-                                    }
-                                    std::thread::sleep(std::time::Duration::from_micros(200));
-                                }
-                            }
-                            let outcome = process(
-                                &plan_ref[i].file,
-                                &config.inputs,
-                                &config.limits,
-                                transformer_ref,
-                            );
-                            batch.push((i, outcome));
-                            // The writer hung up: it failed, and says why.
-                            if batch.len() >= SEND_BATCH && !send(&mut batch) {
-                                return;
-                            }
-                        }
-                        send(&mut batch);
-                    });
-                }
-            });
-        });
-        let mut early: HashMap<usize, Outcome> = HashMap::new();
-        let mut results = receiver.iter();
-        let wrote = (|| -> anyhow::Result<()> {
-            for (i, planned) in plan.iter().enumerate() {
-                writer_at.store(i, Ordering::Release);
-                if i % 256 == 0 {
-                    progress.advance_to(i as u64);
-                }
-                if let Some(previous) = reusable(i) {
-                    // Carried over as the previous run left it.
-                    tally.summary.unchanged += 1;
-                    let mut entry = previous.clone();
-                    entry.size = planned.stat.size;
-                    entry.mtime_ns = i128::from(planned.stat.mtime_ns);
-                    match previous.outcome {
-                        FileOutcome::Reject => generation.push_reject(Reject {
-                            source_path: previous.path.clone(),
-                            content_sha256: previous.sha256.clone(),
-                            file_size: Some(previous.size),
-                            error_kind: previous.error_kind.clone().unwrap_or_default(),
-                            error_message: previous.error_message.clone().unwrap_or_default(),
-                        }),
-                        FileOutcome::Record => {
-                            if let Some(sha) = &previous.sha256 {
-                                tally.seen.insert(hash_key(sha));
-                            }
-                            reused.extend(partition_of(previous));
-                        }
-                        FileOutcome::Duplicate => {}
-                    }
-                    generation.push_manifest(entry)?;
-                } else {
-                    let outcome = loop {
-                        if let Some(outcome) = early.remove(&i) {
-                            break outcome;
-                        }
-                        match results.next() {
-                            Some(batch) => early.extend(batch),
-                            None => anyhow::bail!("the extraction workers stopped early"),
-                        }
-                    };
-                    let entry =
-                        tally.take(&mut generation, outcome, planned, &roots[planned.file.root])?;
-                    generation.push_manifest(entry)?;
-                }
+    let found = write_in_order(
+        config,
+        &pool,
+        &transformer,
+        jobs,
+        &mut |job, outcome, read| {
+            tally.take(&mut generation, &roots, job, outcome, read, &mut reused)?;
+            if tally.files % 256 == 0 {
+                progress.advance_to(tally.files);
             }
-            progress.advance_to(plan.len() as u64);
             Ok(())
-        })();
-        // On failure, workers stop at their next file.
-        stop.store(true, Ordering::Relaxed);
-        drop(receiver);
-        wrote
-    });
+        },
+    );
+    let found = found?;
+    summary.files_found = found as u64;
+    progress.set_total(summary.files_found);
+    progress.advance_to(summary.files_found);
     progress.finish();
-    written?;
     if let Some((dir, _)) = &previous {
         let mut reused: Vec<_> = reused.into_iter().collect();
         reused.sort();
@@ -482,6 +333,231 @@ fn finish_timing(summary: &mut RunSummary, clock: Instant) {
     } else {
         0.0
     };
+}
+
+/// Every file found and its stat and previous entry, for an incremental
+/// run: which files can be carried over, and which must be read again.
+/// `None` when nothing changed at all.
+fn plan<'a>(
+    config: &RunConfig,
+    roots: &[String],
+    pool: &rayon::ThreadPool,
+    transformer: &Transformer,
+    manifest: &'a Manifest,
+) -> Option<Vec<Job<'a>>> {
+    let known: HashMap<(&str, &str), &ManifestEntry> = manifest
+        .entries
+        .iter()
+        .map(|e| ((e.root.as_str(), e.path.as_str()), e))
+        .collect();
+    let found: Vec<Found> = walk(&config.inputs).collect();
+    let mut jobs: Vec<Job> = pool.install(|| {
+        found
+            .into_par_iter()
+            .map(|found| {
+                let (stat, previous) = match &found {
+                    Found::File(f) => (
+                        Some(stat(&f.path(&config.inputs))),
+                        known
+                            .get(&(roots[f.root].as_str(), &*f.source_path))
+                            .copied(),
+                    ),
+                    Found::Unlisted(_) => (None, None),
+                };
+                Job {
+                    found,
+                    stat,
+                    previous,
+                    reuse: false,
+                }
+            })
+            .collect()
+    });
+    if manifest.entries.len() == jobs.len() && jobs.iter().all(Job::unchanged_by_stat) {
+        return None;
+    }
+
+    // Which partitions change: those of new, changed and removed files.
+    // A previous entry no file matched was removed (entries are told apart
+    // by address).
+    let still_there: HashSet<*const ManifestEntry> = jobs
+        .iter()
+        .filter_map(|j| j.previous)
+        .map(std::ptr::from_ref)
+        .collect();
+    let mut dirty: HashSet<(String, i32)> = HashSet::new();
+    for entry in &manifest.entries {
+        if !still_there.contains(&std::ptr::from_ref(entry)) {
+            dirty.extend(partition_of(entry));
+        }
+    }
+    // Which files changed, and which partitions they touch: only new and
+    // changed files are read here, and only their content hash and partition
+    // are kept.
+    let mut confirmed_unchanged: HashSet<usize> = HashSet::new();
+    let changed: Vec<usize> = (0..jobs.len())
+        .filter(|&i| jobs[i].file().is_some() && !jobs[i].unchanged_by_stat())
+        .collect();
+    for chunk in changed.chunks(CHUNK) {
+        let light: Vec<(Option<String>, Option<Partition>)> = pool.install(|| {
+            chunk
+                .par_iter()
+                .filter_map(|&i| jobs[i].file())
+                .map(|file| {
+                    let (outcome, _) = process(file, &config.inputs, &config.limits, transformer);
+                    (outcome.sha256().map(str::to_string), outcome.partition())
+                })
+                .collect()
+        });
+        for (&i, (sha, partition)) in chunk.iter().zip(light) {
+            let job = &jobs[i];
+            if job
+                .previous
+                .is_some_and(|p| p.sha256.is_some() && p.sha256 == sha)
+            {
+                confirmed_unchanged.insert(i);
+            } else {
+                dirty.extend(partition);
+                dirty.extend(job.previous.and_then(partition_of));
+            }
+        }
+    }
+    // A file is carried over when it is unchanged and its partition is clean.
+    for (i, job) in jobs.iter_mut().enumerate() {
+        let unchanged = job.unchanged_by_stat() || confirmed_unchanged.contains(&i);
+        job.reuse = unchanged
+            && job
+                .previous
+                .is_some_and(|p| partition_of(p).is_none_or(|part| !dirty.contains(&part)));
+    }
+    Some(jobs)
+}
+
+/// A file's outcome, and its stat when it was read.
+type Done<'a> = (Job<'a>, Outcome, Option<Stat>);
+
+/// Hands `jobs` to the worker threads and gives what became of each, in
+/// input order, to `write`; returns the number of jobs.
+///
+/// Every worker takes the next few jobs as soon as it is free and sends what
+/// became of them; the writer (this thread) takes the results in input
+/// order, holding those that arrive early. No worker gets more than WINDOW
+/// jobs ahead of the writer, which bounds what waits in between.
+fn write_in_order<'a>(
+    config: &RunConfig,
+    pool: &rayon::ThreadPool,
+    transformer: &Transformer,
+    jobs: impl Iterator<Item = Job<'a>> + Send,
+    write: &mut dyn FnMut(Job<'a>, Outcome, Option<Stat>) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
+    let feed = Mutex::new(Feed { jobs, next: 0 });
+    let (sender, receiver) = mpsc::channel::<Vec<(usize, Done<'a>)>>();
+    let writer_at = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (feed, writer_at, stop) = (&feed, &writer_at, &stop);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            pool.scope(|workers| {
+                for _ in 0..pool.current_num_threads() {
+                    let sender = sender.clone();
+                    workers.spawn(move |_| {
+                        let mut claimed = Vec::with_capacity(SEND_BATCH);
+                        while !stop.load(Ordering::Relaxed) {
+                            // The next few jobs, in order; the walk itself
+                            // advances here, one worker at a time.
+                            let first = match feed.lock() {
+                                Ok(mut feed) => {
+                                    claimed.extend(feed.jobs.by_ref().take(SEND_BATCH));
+                                    let first = feed.next;
+                                    feed.next += claimed.len();
+                                    first
+                                }
+                                Err(_) => return,
+                            };
+                            if claimed.is_empty() {
+                                return;
+                            }
+                            // All this worker's earlier results are sent, so
+                            // the writer is not waiting for this one.
+                            let last = first + claimed.len() - 1;
+                            while last >= writer_at.load(Ordering::Acquire) + WINDOW {
+                                if stop.load(Ordering::Relaxed) {
+                                    return;
+                                }
+                                std::thread::sleep(std::time::Duration::from_micros(200));
+                            }
+                            let done: Vec<(usize, Done)> = claimed
+                                .drain(..)
+                                .enumerate()
+                                .map(|(k, job)| {
+                                    let (outcome, read) = work(&job, config, transformer);
+                                    (first + k, (job, outcome, read))
+                                })
+                                .collect();
+                            // The writer hung up: it failed, and says why.
+                            if sender.send(done).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        let mut early: HashMap<usize, Done> = HashMap::new();
+        let mut results = receiver.iter();
+        let wrote = (|| -> anyhow::Result<usize> {
+            let mut next = 0;
+            loop {
+                writer_at.store(next, Ordering::Release);
+                let done = loop {
+                    if let Some(done) = early.remove(&next) {
+                        break Some(done);
+                    }
+                    match results.next() {
+                        Some(batch) => early.extend(batch),
+                        // Every worker is gone: the jobs are all done.
+                        None => break None,
+                    }
+                };
+                let Some((job, outcome, read)) = done else {
+                    anyhow::ensure!(
+                        early.is_empty(),
+                        "the extraction workers stopped before file {next}"
+                    );
+                    return Ok(next);
+                };
+                write(job, outcome, read)?;
+                next += 1;
+            }
+        })();
+        // On failure, workers stop at their next few files.
+        stop.store(true, Ordering::Release);
+        drop(receiver);
+        wrote
+    })
+}
+
+/// What becomes of one job on a worker thread.
+fn work(job: &Job, config: &RunConfig, transformer: &Transformer) -> (Outcome, Option<Stat>) {
+    if job.reuse {
+        return (Outcome::Reused, None);
+    }
+    match &job.found {
+        Found::File(file) => {
+            let (outcome, read) = process(file, &config.inputs, &config.limits, transformer);
+            (outcome, Some(read))
+        }
+        Found::Unlisted(u) => (
+            Outcome::Reject(Reject {
+                source_path: u.source_path.clone(),
+                content_sha256: None,
+                file_size: None,
+                error_kind: "io".into(),
+                error_message: u.message.clone(),
+            }),
+            None,
+        ),
+    }
 }
 
 /// The first 128 bits of a hex SHA-256, as a compact set key.
@@ -511,6 +587,8 @@ struct Tally {
     seen: HashSet<u128>,
     summary: RunSummary,
     bytes_read: u64,
+    /// Files taken so far.
+    files: u64,
 }
 
 impl Tally {
@@ -538,22 +616,61 @@ impl Tally {
         Ok(FileOutcome::Record)
     }
 
-    /// Writes one fresh outcome and says what became of the file.
+    /// Writes what became of one file: its record, duplicate or reject, or
+    /// what the previous run left of it; and its manifest entry.
     fn take(
         &mut self,
         generation: &mut Generation,
+        roots: &[String],
+        job: Job,
         outcome: Outcome,
-        planned: &Planned,
-        root: &str,
-    ) -> anyhow::Result<ManifestEntry> {
-        match outcome {
-            Outcome::Record(article, size) => {
-                self.bytes_read += size;
+        read: Option<Stat>,
+        reused: &mut HashSet<(String, i32)>,
+    ) -> anyhow::Result<()> {
+        self.files += 1;
+        let (root, path) = match &job.found {
+            Found::File(file) => (file.root, &*file.source_path),
+            Found::Unlisted(u) => (u.root, u.source_path.as_str()),
+        };
+        let root = roots[root].as_str();
+        // The file as the run saw it: when it was planned (incremental runs),
+        // else when it was read.
+        let stat = job.stat.or(read).unwrap_or_default();
+        let entry = match outcome {
+            Outcome::Reused => {
+                let Some(previous) = job.previous else {
+                    anyhow::bail!("{path} was to be carried over, but the manifest has no entry");
+                };
+                self.summary.unchanged += 1;
+                match previous.outcome {
+                    FileOutcome::Reject => generation.push_reject(Reject {
+                        source_path: previous.path.clone(),
+                        content_sha256: previous.sha256.clone(),
+                        file_size: Some(previous.size),
+                        error_kind: previous.error_kind.clone().unwrap_or_default(),
+                        error_message: previous.error_message.clone().unwrap_or_default(),
+                    }),
+                    FileOutcome::Record => {
+                        if let Some(sha) = &previous.sha256 {
+                            self.seen.insert(hash_key(sha));
+                        }
+                        reused.extend(partition_of(previous));
+                    }
+                    FileOutcome::Duplicate => {}
+                }
+                ManifestEntry {
+                    size: stat.size,
+                    mtime_ns: i128::from(stat.mtime_ns),
+                    ..previous.clone()
+                }
+            }
+            Outcome::Record(article) => {
+                self.bytes_read += read.map_or(0, |r| r.size);
                 let entry = ManifestEntry {
                     root: root.to_string(),
-                    path: planned.file.source_path.to_string(),
-                    size: planned.stat.size,
-                    mtime_ns: i128::from(planned.stat.mtime_ns),
+                    path: path.to_string(),
+                    size: stat.size,
+                    mtime_ns: i128::from(stat.mtime_ns),
                     sha256: Some(article.content_sha256.clone()),
                     outcome: FileOutcome::Record,
                     source: Some(article.source.clone()),
@@ -562,15 +679,17 @@ impl Tally {
                     error_message: None,
                 };
                 let outcome = self.record(generation, *article)?;
-                Ok(ManifestEntry { outcome, ..entry })
+                ManifestEntry { outcome, ..entry }
             }
             Outcome::Reject(reject) => {
                 self.bytes_read += reject.file_size.unwrap_or(0);
-                let entry = reject_entry(root, &planned.file.source_path, planned.stat, &reject);
+                let entry = reject_entry(root, path, stat, &reject);
                 self.reject(generation, reject);
-                Ok(entry)
+                entry
             }
-        }
+        };
+        generation.push_manifest(entry)?;
+        Ok(())
     }
 
     fn reject(&mut self, generation: &mut Generation, reject: Reject) {

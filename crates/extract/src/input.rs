@@ -33,6 +33,9 @@ pub struct FileMeta {
     pub file_size: u64,
     /// Lower-case hex SHA-256 of the raw bytes.
     pub content_sha256: String,
+    /// Modification time when it was read, nanoseconds since 1970 (`None`
+    /// when the file system does not say, and for bytes not read from disk).
+    pub modified_ns: Option<i64>,
 }
 
 /// A file whose bytes were read and hashed, not yet framed.
@@ -53,6 +56,7 @@ impl InputFile {
                 source_path: source_path.into(),
                 file_size: bytes.len() as u64,
                 content_sha256: sha256_hex(&bytes),
+                modified_ns: None,
             },
             bytes,
         }
@@ -68,6 +72,9 @@ pub struct Rejected {
     pub file_size: Option<u64>,
     /// SHA-256 of the bytes, when they could be read.
     pub content_sha256: Option<String>,
+    /// Modification time, when the file could be inspected (as
+    /// [`FileMeta::modified_ns`]).
+    pub modified_ns: Option<i64>,
     /// What went wrong.
     pub error: ExtractError,
 }
@@ -78,6 +85,7 @@ impl Rejected {
             source_path: meta.source_path,
             file_size: Some(meta.file_size),
             content_sha256: Some(meta.content_sha256),
+            modified_ns: meta.modified_ns,
             error,
         }
     }
@@ -93,20 +101,29 @@ pub fn read_input(
     source_path: String,
     limits: &Limits,
 ) -> Result<InputFile, Rejected> {
-    let unreadable = |file_size, error| Rejected {
+    let unreadable = |file_size, modified_ns, error| Rejected {
         source_path: source_path.clone(),
         file_size,
         content_sha256: None,
+        modified_ns,
         error,
     };
-    let file = File::open(path).map_err(|e| unreadable(None, e.into()))?;
-    let size = file
+    let file = File::open(path).map_err(|e| unreadable(None, None, e.into()))?;
+    // One `fstat` of the open file gives the size to allocate and the
+    // modification time the manifest keeps; no second look-up by path.
+    let metadata = file
         .metadata()
-        .map_err(|e| unreadable(None, e.into()))?
-        .len();
+        .map_err(|e| unreadable(None, None, e.into()))?;
+    let size = metadata.len();
+    let modified_ns = metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_nanos()).ok());
     if size > limits.max_file_bytes {
         return Err(unreadable(
             Some(size),
+            modified_ns,
             ExtractError::TooLarge {
                 size,
                 limit: limits.max_file_bytes,
@@ -116,18 +133,21 @@ pub fn read_input(
     let mut bytes = Vec::with_capacity(size as usize);
     file.take(limits.max_file_bytes + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(Some(size), e.into()))?;
+        .map_err(|e| unreadable(Some(size), modified_ns, e.into()))?;
     if bytes.len() as u64 > limits.max_file_bytes {
         let grown = bytes.len() as u64;
         return Err(unreadable(
             Some(grown),
+            modified_ns,
             ExtractError::TooLarge {
                 size: grown,
                 limit: limits.max_file_bytes,
             },
         ));
     }
-    Ok(InputFile::from_bytes(source_path, bytes))
+    let mut input = InputFile::from_bytes(source_path, bytes);
+    input.meta.modified_ns = modified_ns;
+    Ok(input)
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
@@ -188,5 +208,29 @@ mod tests {
         assert_eq!(file.bytes, b"abc");
         assert_eq!(file.meta.file_size, 3);
         assert_eq!(file.meta.content_sha256, sha256_hex(b"abc"));
+    }
+
+    #[test]
+    fn a_read_file_and_a_file_over_the_limit_keep_their_modification_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, b"abc").unwrap();
+        // A time with nanoseconds, set explicitly, so the test does not
+        // depend on the clock or on the file system's defaults.
+        let when = std::time::UNIX_EPOCH + std::time::Duration::new(1_616_075_711, 123_456_789);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        let file = read_input(&path, "a.md".into(), &Limits::default()).unwrap();
+        assert_eq!(file.meta.modified_ns, Some(1_616_075_711_123_456_789));
+        let err = read_input(&path, "a.md".into(), &Limits { max_file_bytes: 2 }).unwrap_err();
+        assert_eq!(err.modified_ns, Some(1_616_075_711_123_456_789));
+        assert_eq!(
+            InputFile::from_bytes("x", b"abc".to_vec()).meta.modified_ns,
+            None
+        );
     }
 }
