@@ -1,9 +1,10 @@
 //! HTML → text: paragraphs, lead, copyright line, images.
 
 use ego_tree::NodeId;
+use markup5ever::{local_name, LocalName};
 use scraper::{ElementRef, Html, Node};
 
-use crate::profile::{Profile, ALWAYS_REMOVED};
+use crate::profile::Profile;
 use crate::url::{percent_decode, resolve};
 
 /// A set of elements of one page (furniture, elements already read). Node ids
@@ -31,7 +32,10 @@ const FOOTER_REACH: usize = 64;
 /// Splits the feed-reader footer (`<br><hr><div>获取更多RSS：…</div>`) off the
 /// end of the HTML: returns the HTML without it, and whether it was there.
 pub fn split_feed_footer(html: &str) -> (&str, bool) {
-    let Some(mark) = memchr::memmem::rfind(html.as_bytes(), FOOTER_MARK.as_bytes()) else {
+    // The last mark, found forwards: memchr's forward search is vectorized,
+    // its backward search is not.
+    let Some(mark) = memchr::memmem::find_iter(html.as_bytes(), FOOTER_MARK.as_bytes()).last()
+    else {
         return (html, false);
     };
     let window_start = floor_char_boundary(html, mark.saturating_sub(FOOTER_REACH));
@@ -68,11 +72,27 @@ pub fn furniture(doc: &Html, profile: &Profile) -> NodeSet {
         .descendants()
         .filter_map(ElementRef::wrap)
         .filter(|e| {
-            ALWAYS_REMOVED.contains(&e.value().name())
+            always_removed(&e.value().name.local)
                 || profile.remove.as_ref().is_some_and(|s| s.matches(e))
         })
         .map(|e| e.id())
         .collect()
+}
+
+/// Whether an element named `name` is one of
+/// [`ALWAYS_REMOVED`](crate::profile::ALWAYS_REMOVED): compared as
+/// interned names, one integer comparison each, not as strings.
+fn always_removed(name: &LocalName) -> bool {
+    *name == local_name!("script")
+        || *name == local_name!("style")
+        || *name == local_name!("noscript")
+        || *name == local_name!("template")
+        || *name == local_name!("iframe")
+        || *name == local_name!("svg")
+        || *name == local_name!("object")
+        || *name == local_name!("embed")
+        || *name == local_name!("canvas")
+        || *name == local_name!("head")
 }
 
 /// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
@@ -299,24 +319,24 @@ pub fn element_lines(element: ElementRef, removed: &NodeSet) -> Vec<String> {
         Enter(ego_tree::NodeRef<'a, Node>),
         Break,
     }
-    let mut text = String::new();
+    let mut lines = Lines::default();
     let mut stack = vec![Step::Enter(*element)];
     while let Some(step) = stack.pop() {
         let node = match step {
             Step::Break => {
-                text.push('\n');
+                lines.break_line();
                 continue;
             }
             Step::Enter(node) => node,
         };
         match node.value() {
-            Node::Text(t) => text.push_str(t),
+            Node::Text(t) => lines.push_text(t),
             Node::Element(e) => {
                 if node.id() != element.id() && removed.contains(&node.id()) {
                     continue;
                 }
                 if node.id() != element.id() && breaks_line(e.name()) {
-                    text.push('\n');
+                    lines.break_line();
                     if e.name() != "br" {
                         stack.push(Step::Break);
                     }
@@ -327,10 +347,70 @@ pub fn element_lines(element: ElementRef, removed: &NodeSet) -> Vec<String> {
             _ => {}
         }
     }
-    text.split('\n')
-        .map(collapse_whitespace)
-        .filter(|line| !line.is_empty())
-        .collect()
+    lines.finish()
+}
+
+/// Lines of text collapsed as the text arrives, piece by piece: a `\n` in
+/// the text or a break ends a line; any other run of whitespace becomes one
+/// space, none at either end; empty lines are dropped. The same as joining
+/// the pieces and passing each `\n`-separated line to
+/// [`collapse_whitespace`], without the joined copy (a test checks it).
+#[derive(Default)]
+struct Lines {
+    done: Vec<String>,
+    line: String,
+    /// Whitespace came after the line's last word.
+    space: bool,
+}
+
+impl Lines {
+    fn push_text(&mut self, text: &str) {
+        // Room for all of it at once, not a doubling per word.
+        self.line.reserve(text.len());
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            if !MAY_START_WHITESPACE[usize::from(bytes[at])] {
+                let start = at;
+                at += 1;
+                while at < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[at])] {
+                    at += 1;
+                }
+                self.word(&text[start..at]);
+                continue;
+            }
+            let (len, space) = char_at(bytes, at);
+            if !space {
+                self.word(&text[at..at + len]);
+            } else if bytes[at] == b'\n' {
+                self.break_line();
+            } else {
+                self.space = true;
+            }
+            at += len;
+        }
+    }
+
+    /// Appends (part of) a word; pieces with no whitespace between them join.
+    fn word(&mut self, word: &str) {
+        if self.space && !self.line.is_empty() {
+            self.line.push(' ');
+        }
+        self.space = false;
+        self.line.push_str(word);
+    }
+
+    fn break_line(&mut self) {
+        if !self.line.is_empty() {
+            self.done.push(std::mem::take(&mut self.line));
+        }
+        self.space = false;
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        self.break_line();
+        self.done
+    }
 }
 
 /// Collapses every run of whitespace (Unicode White_Space, so U+3000 and
@@ -489,6 +569,7 @@ fn unwrap_image_proxy(url: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::profile::ProfileSet;
+    use crate::profile::ALWAYS_REMOVED;
 
     fn body_of(html: &str, profile: &str) -> Body {
         let profiles = ProfileSet::builtin().unwrap();
@@ -674,6 +755,55 @@ mod tests {
             assert_eq!(collapse_whitespace(&text), expected, "{text:?}");
             let count = text.chars().filter(|c| !c.is_whitespace()).count();
             assert_eq!(non_whitespace_chars(&text), count, "{text:?}");
+            // Longer than one 255-byte block of the vectorized count.
+            let long = text.repeat(40);
+            assert_eq!(non_whitespace_chars(&long), 40 * count, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn lines_read_piece_by_piece_are_the_joined_text_split_and_collapsed() {
+        // Random pieces over the probes, words and newlines, fed as separate
+        // text nodes would be, against the plain computation on their join.
+        const WORDS: &[&str] = &["a", "中文", "b c", "\n", "\n\n", " \n ", "\u{3000}x"];
+        let mut seed = 0x5eed_u64;
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pieces: Vec<String> = (0..(seed >> 60) as u32)
+                .map(|k| {
+                    let r = (seed.rotate_left(k * 11) >> 40) as usize;
+                    if r.is_multiple_of(3) {
+                        WORDS[r / 3 % WORDS.len()].to_string()
+                    } else {
+                        (0..r % 4)
+                            .map(|j| PROBES[(r >> (j * 5)) % PROBES.len()])
+                            .collect()
+                    }
+                })
+                .collect();
+            let joined = pieces.concat();
+            let expected: Vec<String> = joined
+                .split('\n')
+                .map(collapse_whitespace)
+                .filter(|line| !line.is_empty())
+                .collect();
+            let mut lines = Lines::default();
+            for piece in &pieces {
+                lines.push_text(piece);
+            }
+            assert_eq!(lines.finish(), expected, "{pieces:?}");
+        }
+    }
+
+    #[test]
+    fn the_always_removed_names_are_the_documented_ones() {
+        for name in ALWAYS_REMOVED {
+            assert!(always_removed(&LocalName::from(name)), "{name}");
+        }
+        for name in ["p", "div", "span", "img", "a", "scripts", "Script", "body"] {
+            assert!(!always_removed(&LocalName::from(name)), "{name}");
         }
     }
 
