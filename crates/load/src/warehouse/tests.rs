@@ -295,7 +295,7 @@ fn a_waiting_writer_gets_the_folder_when_the_first_lets_go() {
 
 #[test]
 fn unencoded_rows_stay_within_the_budget_and_land_as_row_groups_in_order() {
-    // 3 partitions × 60 rows of 1.5 MB text = 270 MB, four times the budget.
+    // 3 partitions × 60 rows of 1.5 MB text = 270 MB, several times the budget.
     let out = tempfile::tempdir().unwrap();
     let warehouse = Warehouse::open(out.path()).unwrap();
     let mut generation = warehouse.begin().unwrap();
