@@ -63,6 +63,15 @@ pub enum LoadError {
         /// The Parquet error.
         source: parquet::errors::ParquetError,
     },
+    /// Setting rows aside on disk, or reading them back, failed (a full disk,
+    /// most likely: the rows set aside take about as much room as their text).
+    #[error("rows set aside in {path}: {source}")]
+    Spill {
+        /// The spill file.
+        path: std::path::PathBuf,
+        /// The Arrow IPC error (an I/O error inside, as a rule).
+        source: arrow_schema::ArrowError,
+    },
     /// Building an Arrow batch failed (a bug: the schema and builders disagree).
     #[error("building an Arrow batch: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

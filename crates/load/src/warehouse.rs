@@ -22,7 +22,14 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
+use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
+
+use arrow_array::{Array, RecordBatch, StringArray};
+use arrow_ipc::reader::StreamReader;
+use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
+use arrow_ipc::CompressionType;
+use arrow_select::concat::concat_batches;
 
 use chrono::Datelike;
 use parquet::arrow::ArrowWriter;
@@ -45,20 +52,29 @@ const PART_FILE: &str = "part-00000.parquet";
 /// The names a reader opens, each a link into the current generation.
 const PUBLISHED: [&str; 3] = ["articles", "rejects", SUMMARY_FILE];
 
-/// A partition's rows are encoded as one row group when they reach this
-/// many rows …
+/// A row group of a partition's file ends after this many rows …
 const ROW_GROUP_ROWS: usize = 65_536;
-/// … or this many bytes of text, whichever comes first.
+/// … or once its `body_text` reaches this many bytes, whichever comes first.
+/// Both depend on the partition's rows alone, so a partition's file is the
+/// same whatever the thread count, the memory budget, or which other
+/// partitions a run writes.
 const ROW_GROUP_TEXT_BYTES: usize = 32 << 20;
-/// Rows wait unencoded, and all partitions together hold at most about this
-/// many bytes of text; past it, the fullest partition is encoded as a row
-/// group early. Rows are encoded a whole row group at a time, so between
-/// row groups a partition holds no encoder (each column's encoder and zstd
-/// context take memory: with ninety partitions open at once, that was most
-/// of a run's memory). The decisions depend on the rows alone, so output
-/// stays identical whatever the thread count. (32 MiB rather than 64: as
-/// fast, and 40–60 MB less at peak.)
+/// Rows wait in memory, and all partitions together hold at most about this
+/// many bytes of text ([`held_bytes`]); past it, the fullest partition's rows
+/// are set aside on disk (Arrow IPC, LZ4) until commit, when each partition's
+/// file is written from its rows set aside and those still waiting, in
+/// order, one partition per thread. So memory does not grow with the number
+/// of files or partitions, and row groups are full size however the input
+/// order scatters rows across partitions (writing row groups as the budget
+/// forced them made ~150-row groups on a corpus whose files span 89
+/// partitions, and their metadata grew ~140 B a file until the files closed).
 const BUFFER_BUDGET: usize = 32 << 20;
+
+/// Rows are set aside in batches of about this many bytes of text.
+const SPILL_BATCH_BYTES: usize = 4 << 20;
+
+/// Where a generation keeps rows set aside until commit.
+const SPILL_DIR: &str = ".spill";
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LoadError + 'a {
     move |source| LoadError::Io {
@@ -224,41 +240,212 @@ fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_write_batch_size(CHUNK_ROWS)
         .set_created_by(format!("wirehouse {}", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
-/// One partition's open file.
+/// One partition of `articles`: its rows, waiting in memory or set aside on
+/// disk, until commit writes its file.
 struct Partition {
+    /// The Parquet file it becomes.
     path: PathBuf,
-    /// Rows waiting for the next row group, as the workers made them.
+    /// Rows waiting, as the workers made them.
     rows: Vec<Article>,
     /// [`held_bytes`] of `rows`.
     held: usize,
-    writer: ArrowWriter<File>,
+    /// Where rows set aside go; the file exists once some were.
+    spill_path: PathBuf,
+    /// Rows set aside so far, in order (the writer is open until commit).
+    spill: Option<StreamWriter<BufWriter<File>>>,
 }
 
 impl Partition {
-    /// Encodes the rows waiting in the batch as one row group of the file.
-    fn write_row_group(&mut self) -> Result<(), LoadError> {
+    fn new(generation: &Path, spill_dir: &Path, (source, year): &(String, i32)) -> Partition {
+        let source = partition_value(source);
+        Partition {
+            path: generation
+                .join("articles")
+                .join(format!("source={source}"))
+                .join(format!("year={year}"))
+                .join(PART_FILE),
+            rows: Vec::new(),
+            held: 0,
+            spill_path: spill_dir.join(format!("{source}-{year}.arrows")),
+            spill: None,
+        }
+    }
+
+    /// Moves the waiting rows to the partition's spill file.
+    fn set_aside(&mut self) -> Result<(), LoadError> {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let parquet = |source| LoadError::Parquet {
-            path: self.path.clone(),
+        let rows = std::mem::take(&mut self.rows);
+        self.held = 0;
+        let spill = |source| LoadError::Spill {
+            path: self.spill_path.clone(),
             source,
         };
-        let batch = ArticleBatch::of(&self.rows)?;
-        // Give the room back: an idle partition should hold nothing, and a
-        // kept capacity would only ratchet up to the largest row group seen.
-        self.rows = Vec::new();
-        self.held = 0;
-        self.writer.write(&batch).map_err(parquet)?;
-        self.writer.flush().map_err(parquet)
+        let writer = match &mut self.spill {
+            Some(writer) => writer,
+            None => {
+                if let Some(dir) = self.spill_path.parent() {
+                    fs::create_dir_all(dir).map_err(io("cannot create", dir))?;
+                }
+                let file = File::create(&self.spill_path)
+                    .map_err(io("cannot create", &self.spill_path))?;
+                // LZ4: cheap to write and read back, and text shrinks well.
+                let options = IpcWriteOptions::default()
+                    .try_with_compression(Some(CompressionType::LZ4_FRAME))
+                    .map_err(spill)?;
+                let writer = StreamWriter::try_new_with_options(
+                    BufWriter::new(file),
+                    &article_file_schema(),
+                    options,
+                )
+                .map_err(spill)?;
+                self.spill.insert(writer)
+            }
+        };
+        // In batches of a few MiB, so neither writing them nor reading them
+        // back at commit needs much more memory than that.
+        let mut start = 0;
+        let mut bytes = 0;
+        for (row, article) in rows.iter().enumerate() {
+            bytes += held_bytes(article);
+            if bytes >= SPILL_BATCH_BYTES || row + 1 == rows.len() {
+                let batch = ArticleBatch::of(&rows[start..=row])?;
+                writer.write(&batch).map_err(spill)?;
+                start = row + 1;
+                bytes = 0;
+            }
+        }
+        Ok(())
     }
 
-    fn close(mut self) -> Result<(), LoadError> {
-        self.write_row_group()?;
+    /// Writes the partition's file: the rows set aside, then those waiting,
+    /// in row groups cut by [`ROW_GROUP_ROWS`] and [`ROW_GROUP_TEXT_BYTES`];
+    /// syncs it and removes the spill file.
+    fn close(self, properties: &WriterProperties) -> Result<(), LoadError> {
+        let spill = |source| LoadError::Spill {
+            path: self.spill_path.clone(),
+            source,
+        };
+        let mut groups = RowGroups::new(self.path.clone(), properties)?;
+        if let Some(mut writer) = self.spill {
+            writer.finish().map_err(spill)?;
+            drop(writer);
+            let file = File::open(&self.spill_path).map_err(io("cannot read", &self.spill_path))?;
+            let reader = StreamReader::try_new(BufReader::new(file), None).map_err(spill)?;
+            for batch in reader {
+                groups.write(&batch.map_err(spill)?)?;
+            }
+            fs::remove_file(&self.spill_path).map_err(io("cannot remove", &self.spill_path))?;
+        }
+        if !self.rows.is_empty() {
+            groups.write(&ArticleBatch::of(&self.rows)?)?;
+        }
+        groups.finish()
+    }
+}
+
+/// Rows handed to the Parquet writer at a time: its write batch size, so
+/// every call is one of its mini-batches.
+const CHUNK_ROWS: usize = 1024;
+
+/// A partition's file being written, cut into row groups by its rows alone.
+///
+/// The Parquet writer ends pages between the chunks it is given, so rows
+/// reach it in chunks of [`CHUNK_ROWS`] counted from the start of each row
+/// group, joined across batch boundaries: the file's bytes then depend on
+/// its rows, not on how they were batched when set aside (a test).
+struct RowGroups {
+    path: PathBuf,
+    writer: ArrowWriter<File>,
+    /// Rows in the row group being written …
+    rows: usize,
+    /// … and the bytes of their `body_text`.
+    text: usize,
+    /// Rows of the next chunk, not handed over yet.
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+}
+
+impl RowGroups {
+    fn new(path: PathBuf, properties: &WriterProperties) -> Result<RowGroups, LoadError> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io("cannot create", dir))?;
+        }
+        let file = File::create(&path).map_err(io("cannot create", &path))?;
+        let writer = ArrowWriter::try_new(file, article_file_schema(), Some(properties.clone()))
+            .map_err(|source| LoadError::Parquet {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(RowGroups {
+            path,
+            writer,
+            rows: 0,
+            text: 0,
+            pending: Vec::new(),
+            pending_rows: 0,
+        })
+    }
+
+    fn parquet(&self) -> impl FnOnce(parquet::errors::ParquetError) -> LoadError + '_ {
+        |source| LoadError::Parquet {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), LoadError> {
+        let body = batch
+            .column_by_name("body_text")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .map(|c| c.value_offsets());
+        let mut start = 0;
+        for row in 0..batch.num_rows() {
+            self.rows += 1;
+            self.text += body.map_or(0, |o| o[row + 1].abs_diff(o[row]) as usize);
+            let cut = self.rows >= ROW_GROUP_ROWS || self.text >= ROW_GROUP_TEXT_BYTES;
+            let taken = row + 1 - start;
+            if cut || self.pending_rows + taken == CHUNK_ROWS {
+                self.pending.push(batch.slice(start, taken));
+                self.pending_rows += taken;
+                self.hand_over()?;
+                start = row + 1;
+            }
+            if cut {
+                self.writer.flush().map_err(self.parquet())?;
+                self.rows = 0;
+                self.text = 0;
+            }
+        }
+        if start < batch.num_rows() {
+            self.pending
+                .push(batch.slice(start, batch.num_rows() - start));
+            self.pending_rows += batch.num_rows() - start;
+        }
+        Ok(())
+    }
+
+    /// Gives the pending rows to the Parquet writer as one chunk.
+    fn hand_over(&mut self) -> Result<(), LoadError> {
+        let chunk = match self.pending.len() {
+            0 => return Ok(()),
+            1 => self.pending.remove(0),
+            _ => concat_batches(&article_file_schema(), &self.pending)?,
+        };
+        self.pending.clear();
+        self.pending_rows = 0;
+        self.writer.write(&chunk).map_err(self.parquet())
+    }
+
+    /// Writes what is pending, closes the file and syncs it.
+    fn finish(mut self) -> Result<(), LoadError> {
+        self.hand_over()?;
         let path = self.path.clone();
         let file = self
             .writer
@@ -295,27 +482,25 @@ impl Generation {
     /// Adds one record to its partition (`source`, UTC year of the feed time).
     pub fn push_article(&mut self, article: Article) -> Result<(), LoadError> {
         let key = (article.source.clone(), article.feed_time_utc.year());
-        let partition = match self.partitions.entry(key) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                let partition = open_partition(&self.dir, e.key(), &self.properties)?;
-                e.insert(partition)
-            }
-        };
+        let spill_dir = self.dir.join(SPILL_DIR);
+        let partition = self
+            .partitions
+            .entry(key)
+            .or_insert_with_key(|key| Partition::new(&self.dir, &spill_dir, key));
         let bytes = held_bytes(&article);
         partition.rows.push(article);
         partition.held += bytes;
         self.held += bytes;
         if partition.rows.len() >= ROW_GROUP_ROWS || partition.held >= ROW_GROUP_TEXT_BYTES {
             self.held -= partition.held;
-            partition.write_row_group()?;
+            partition.set_aside()?;
         }
         while self.held > BUFFER_BUDGET {
             let Some(fullest) = self.partitions.values_mut().max_by_key(|p| p.held) else {
                 break;
             };
             self.held -= fullest.held;
-            fullest.write_row_group()?;
+            fullest.set_aside()?;
         }
         Ok(())
     }
@@ -384,12 +569,16 @@ impl Generation {
         summary.generation = self.name.clone();
         let articles = self.dir.join("articles");
         fs::create_dir_all(&articles).map_err(io("cannot create", &articles))?;
-        // Partitions are files of their own: their last row groups are
-        // encoded and compressed in parallel.
+        // Partitions are files of their own, written in parallel.
+        let properties = &self.properties;
         std::mem::take(&mut self.partitions)
             .into_par_iter()
-            .try_for_each(|(_, partition)| partition.close())?;
+            .try_for_each(|(_, partition)| partition.close(properties))?;
         self.held = 0;
+        let spill_dir = self.dir.join(SPILL_DIR);
+        if spill_dir.exists() {
+            fs::remove_dir(&spill_dir).map_err(io("cannot remove", &spill_dir))?;
+        }
         self.write_rejects()?;
         if let Some(manifest) = self.manifest.take() {
             manifest.finish()?;
@@ -452,31 +641,6 @@ impl Generation {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
-}
-
-fn open_partition(
-    generation: &Path,
-    (source, year): &(String, i32),
-    properties: &WriterProperties,
-) -> Result<Partition, LoadError> {
-    let dir = generation
-        .join("articles")
-        .join(format!("source={}", partition_value(source)))
-        .join(format!("year={year}"));
-    fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
-    let path = dir.join(PART_FILE);
-    let file = File::create(&path).map_err(io("cannot create", &path))?;
-    let writer = ArrowWriter::try_new(file, article_file_schema(), Some(properties.clone()))
-        .map_err(|source| LoadError::Parquet {
-            path: path.clone(),
-            source,
-        })?;
-    Ok(Partition {
-        path,
-        rows: Vec::new(),
-        held: 0,
-        writer,
-    })
 }
 
 /// Characters that would break a `key=value` folder name are percent-escaped,

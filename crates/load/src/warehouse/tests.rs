@@ -354,3 +354,80 @@ fn unencoded_rows_stay_within_the_budget_and_land_as_row_groups_in_order() {
         assert_eq!(paths, expected, "{source}");
     }
 }
+
+#[test]
+fn a_partition_file_depends_on_its_rows_alone_not_on_when_they_were_set_aside() {
+    // The same rfi rows, written once alone (nothing set aside) and once
+    // among large rows of many other partitions, which push rfi's rows to
+    // disk: the rfi files are the same bytes.
+    let rfi = |i: usize| {
+        let mut a = article("rfi", "2021-03-18T13:55:11Z", &format!("rfi/{i:03}.md"));
+        a.body_text = format!("{i} {}", "文".repeat(20_000 + i));
+        a
+    };
+    let big = "x".repeat(1 << 20);
+    let write = |crowded: bool| {
+        let out = tempfile::tempdir().unwrap();
+        let warehouse = Warehouse::open(out.path()).unwrap();
+        let mut generation = warehouse.begin().unwrap();
+        let mut set_aside = false;
+        for i in 0..120 {
+            generation.push_article(rfi(i)).unwrap();
+            if crowded {
+                // One 1 MiB row into one of forty other partitions: once
+                // rfi holds more than any of them, it is the fullest.
+                let feed = format!("{}-01-01T00:00:00Z", 1980 + i % 40);
+                let mut a = article("dw", &feed, &format!("dw/{i}.md"));
+                a.body_text = big.clone();
+                generation.push_article(a).unwrap();
+                set_aside |= generation
+                    .dir
+                    .join(SPILL_DIR)
+                    .join("rfi-2021.arrows")
+                    .exists();
+            }
+        }
+        assert_eq!(
+            set_aside, crowded,
+            "rfi rows went to disk only when crowded"
+        );
+        let dir = generation.commit(&mut RunSummary::default()).unwrap();
+        assert!(!dir.join(SPILL_DIR).exists(), "nothing set aside is left");
+        let path = dir.join(format!("articles/source=rfi/year=2021/{PART_FILE}"));
+        (out, path)
+    };
+    let (_alone_dir, alone) = write(false);
+    let (_crowded_dir, crowded) = write(true);
+    assert!(
+        fs::read(&alone).unwrap() == fs::read(&crowded).unwrap(),
+        "the rfi file differs"
+    );
+    // 120 rows of ~60 KB: one row group (the text limit is 32 MiB).
+    let reader = SerializedFileReader::new(File::open(&alone).unwrap()).unwrap();
+    assert_eq!(reader.metadata().num_row_groups(), 1);
+    assert_eq!(reader.metadata().file_metadata().num_rows(), 120);
+}
+
+#[test]
+fn row_groups_are_cut_at_the_text_limit_exactly_where_the_rows_say() {
+    // Rows of 3 MiB of body text: the limit (32 MiB) is reached at the 11th
+    // row, so row groups hold 11, 11 and 3 rows, wherever batches began.
+    let out = tempfile::tempdir().unwrap();
+    let warehouse = Warehouse::open(out.path()).unwrap();
+    let mut generation = warehouse.begin().unwrap();
+    for i in 0..25 {
+        let mut a = article("rfi", "2021-03-18T13:55:11Z", &format!("{i:03}.md"));
+        a.body_text = "x".repeat(3 << 20);
+        generation.push_article(a).unwrap();
+    }
+    let dir = generation.commit(&mut RunSummary::default()).unwrap();
+    let file = File::open(dir.join(format!("articles/source=rfi/year=2021/{PART_FILE}"))).unwrap();
+    let reader = SerializedFileReader::new(file).unwrap();
+    let rows: Vec<i64> = reader
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows())
+        .collect();
+    assert_eq!(rows, vec![11, 11, 3]);
+}
