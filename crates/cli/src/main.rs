@@ -18,7 +18,9 @@ mod stats;
 /// mimalloc instead of the system allocator: parsing a page allocates and
 /// frees thousands of small nodes and strings, and with glibc's malloc that
 /// was a sixth of all CPU time. mimalloc takes 10–20% off a run's time, for
-/// some memory (see BENCHMARKS.md).
+/// some memory (see BENCHMARKS.md). Built with `no_thp`: it opts the process
+/// out of transparent huge pages, which made every fresh 2 MiB of heap cost a
+/// 2 MiB zeroing fault (13% of a run's samples) and added ~40 MB of RSS.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

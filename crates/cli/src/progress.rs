@@ -50,15 +50,21 @@ impl Progress {
         }
     }
 
-    /// All the files are found: there are `total`.
+    /// There are `total` files (counted ahead, or all found).
     pub fn set_total(&mut self, total: u64) {
-        if self.total.is_none() {
-            self.total = Some(total);
-            if let Some(bar) = &self.bar {
-                bar.set_length(total);
+        let first = self.total.is_none();
+        self.total = Some(total);
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            if first {
                 set_style(bar, true);
             }
         }
+    }
+
+    /// Whether anything is shown: a bar or log lines.
+    pub fn shows(&self) -> bool {
+        self.bar.is_some() || self.log
     }
 
     /// `n` more files are done.

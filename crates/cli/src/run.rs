@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -287,6 +287,14 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     let mut generation = warehouse.begin()?;
     generation.start_manifest(&fingerprint)?;
     let mut progress = Progress::new(config.progress, total);
+    // A full run learns how many files there are only at the end of its
+    // walk; when progress is shown, a second walk counts them meanwhile, so
+    // the bar can show a total and an ETA (a list of names, not a file read).
+    let counted = Arc::new(OnceLock::new());
+    if total.is_none() && progress.shows() {
+        let (inputs, counted) = (config.inputs.clone(), Arc::clone(&counted));
+        std::thread::spawn(move || counted.set(walk(&inputs).count() as u64));
+    }
     let mut tally = Tally::default();
     let mut reused: HashSet<(String, i32)> = HashSet::new();
     let found = write_in_order(
@@ -297,6 +305,9 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
         &mut |job, outcome, read| {
             tally.take(&mut generation, &roots, job, outcome, read, &mut reused)?;
             if tally.files % 256 == 0 {
+                if let Some(&counted) = counted.get() {
+                    progress.set_total(counted.max(tally.files));
+                }
                 progress.advance_to(tally.files);
             }
             Ok(())

@@ -11,6 +11,8 @@
 //!     generations/gen-000007/articles/source=rfi/year=2021/part-00000.parquet
 //!                                  /rejects/part-00000.parquet
 //!                                  /run-summary.json
+//!                                  /.spill/rfi-2021.arrows  (rows set aside
+//!                                             while the run writes; removed at commit)
 //!     generations/gen-000006/…     (the previous generation, kept for readers
 //!                                   still scanning it; older ones are removed)
 //! ```
