@@ -11,7 +11,7 @@
 //!     generations/gen-000007/articles/source=rfi/year=2021/part-00000.parquet
 //!                                  /rejects/part-00000.parquet
 //!                                  /run-summary.json
-//!                                  /.spill/rfi-2021.arrows  (rows set aside
+//!                                  /.spill/rfi=2021.arrows  (rows set aside
 //!                                             while the run writes; removed at commit)
 //!     generations/gen-000006/…     (the previous generation, kept for readers
 //!                                   still scanning it; older ones are removed)
@@ -275,7 +275,9 @@ impl Partition {
                 .join(PART_FILE),
             rows: Vec::new(),
             held: 0,
-            spill_path: spill_dir.join(format!("{source}-{year}.arrows")),
+            // `=` is escaped in partition values, so no two partitions
+            // share a name (`-` is not, and years may be negative).
+            spill_path: spill_dir.join(format!("{source}={year}.arrows")),
             spill: None,
         }
     }

@@ -383,7 +383,7 @@ fn a_partition_file_depends_on_its_rows_alone_not_on_when_they_were_set_aside() 
                 set_aside |= generation
                     .dir
                     .join(SPILL_DIR)
-                    .join("rfi-2021.arrows")
+                    .join("rfi=2021.arrows")
                     .exists();
             }
         }
