@@ -215,14 +215,14 @@ impl Transformer {
             format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end")
         });
         let doc = Html::parse_document(html);
-        let depth = text::depth(&doc, MAX_DEPTH);
-        if depth > MAX_DEPTH {
+        let survey = text::survey(&doc, profile, MAX_DEPTH);
+        if survey.depth > MAX_DEPTH {
             return Err(TransformError::TooDeep {
-                depth,
+                depth: survey.depth,
                 limit: MAX_DEPTH,
             });
         }
-        let mut removed = text::furniture(&doc, profile);
+        let mut removed = survey.furniture;
         note("furniture", &|| {
             format!(
                 "{} element(s) removed by body.remove and the always-removed tags",
@@ -276,7 +276,7 @@ impl Transformer {
             &mut removed,
         );
 
-        let body = text::read_body(&doc, profile, &canonical.url, &removed);
+        let body = text::read_body(&doc, profile, &canonical.url, &removed, &survey.images);
         note("body_text", &|| {
             format!(
                 "{} paragraph(s) of `{}`, {} dropped by profile patterns",

@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
+use markup5ever::LocalName;
 use regex::Regex;
-use scraper::Selector;
+use scraper::{ElementRef, Selector};
 use serde::Deserialize;
 
 use crate::source::{host_matches, known_source};
@@ -277,10 +278,9 @@ pub struct Profile {
     pub copyright: Option<Locator>,
     /// Copyright line patterns.
     pub copyright_lines: Vec<Regex>,
-    /// Furniture: every `body.remove` entry as one selector list, so the
-    /// page is walked once for all of them (none when the profile has none).
+    /// Furniture: the `body.remove` entries, matched in one walk.
     /// [`ALWAYS_REMOVED`] elements are furniture too.
-    pub remove: Option<Selector>,
+    pub remove: RemoveRules,
     /// Paragraph selector.
     pub paragraphs: Selector,
     /// Furniture paragraphs.
@@ -293,6 +293,53 @@ pub struct Profile {
     pub spec: ProfileSpec,
     /// Where the profile came from, for messages.
     pub origin: String,
+}
+
+/// A profile's `body.remove` entries, compiled for matching every element
+/// of a page: entries that are a bare lower-case element name (`small`,
+/// `h3`) are compared as interned names, one integer comparison each; the
+/// rest are one selector list. An element matches exactly when the whole
+/// list as one selector would match it (a test checks this on the corpus):
+/// a lower-case type selector matches an element by its local name in any
+/// namespace, as the name comparison does.
+#[derive(Debug, Default)]
+pub struct RemoveRules {
+    /// The entries that are bare element names.
+    names: Vec<LocalName>,
+    /// The other entries as one selector list (none when there are none).
+    selector: Option<Selector>,
+}
+
+impl RemoveRules {
+    fn compile(origin: &str, entries: &[String]) -> Result<RemoveRules, ProfileError> {
+        let mut rules = RemoveRules::default();
+        let mut others = Vec::new();
+        for css in entries {
+            // Each entry alone first, so an error names the one that is wrong.
+            selector(origin, "body.remove", css)?;
+            let css = css.trim();
+            let bare_name = css.starts_with(|c: char| c.is_ascii_lowercase())
+                && css
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if bare_name {
+                rules.names.push(LocalName::from(css));
+            } else {
+                others.push(css);
+            }
+        }
+        if !others.is_empty() {
+            rules.selector = Some(selector(origin, "body.remove", &others.join(", "))?);
+        }
+        Ok(rules)
+    }
+
+    /// Whether `element` is furniture by these rules.
+    pub fn matches(&self, element: ElementRef) -> bool {
+        let name = &element.value().name.local;
+        self.names.iter().any(|n| n == name)
+            || self.selector.as_ref().is_some_and(|s| s.matches(&element))
+    }
 }
 
 /// A compiled locator.
@@ -588,18 +635,7 @@ impl Profile {
                 Locator::compile_plain(origin, "copyright", &spec)
             })
             .transpose()?;
-        // Each entry alone first, so an error names the one that is wrong.
-        for css in &spec.body.remove {
-            selector(origin, "body.remove", css)?;
-        }
-        let remove = match spec.body.remove.is_empty() {
-            true => None,
-            false => Some(selector(
-                origin,
-                "body.remove",
-                &spec.body.remove.join(", "),
-            )?),
-        };
+        let remove = RemoveRules::compile(origin, &spec.body.remove)?;
         let paragraphs = selector(
             origin,
             "body.paragraphs",

@@ -65,18 +65,50 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// The elements a profile treats as furniture: everything under them is
-/// ignored by every locator and by the body.
-pub fn furniture(doc: &Html, profile: &Profile) -> NodeSet {
-    doc.root_element()
-        .descendants()
-        .filter_map(ElementRef::wrap)
-        .filter(|e| {
-            always_removed(&e.value().name.local)
-                || profile.remove.as_ref().is_some_and(|s| s.matches(e))
-        })
-        .map(|e| e.id())
-        .collect()
+/// What one walk over a parsed page finds, before anything is read from it.
+#[derive(Debug, Default)]
+pub struct Survey {
+    /// How deep elements nest, counted no further than the limit + 1 (the
+    /// walk stops there, and the rest is then empty).
+    pub depth: usize,
+    /// The elements the profile treats as furniture: everything under them
+    /// is ignored by every locator and by the body.
+    pub furniture: NodeSet,
+    /// Every `<img>` element, in document order (furniture or not: locators
+    /// may still add furniture before the images are read).
+    pub images: Vec<NodeId>,
+}
+
+/// Walks `doc` once for its nesting depth (up to `limit + 1`), its furniture
+/// under `profile`, and its images: one pass instead of three over a page
+/// the parser has just built.
+pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
+    let mut survey = Survey::default();
+    let mut depth = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) => {
+                let Some(element) = ElementRef::wrap(node) else {
+                    continue;
+                };
+                depth += 1;
+                survey.depth = survey.depth.max(depth);
+                if survey.depth > limit {
+                    break;
+                }
+                let name = &element.value().name.local;
+                if always_removed(name) || profile.remove.matches(element) {
+                    survey.furniture.insert(element.id());
+                }
+                if *name == local_name!("img") {
+                    survey.images.push(element.id());
+                }
+            }
+            ego_tree::iter::Edge::Close(node) if node.value().is_element() => depth -= 1,
+            ego_tree::iter::Edge::Close(_) => {}
+        }
+    }
+    survey
 }
 
 /// Whether an element named `name` is one of
@@ -96,8 +128,15 @@ fn always_removed(name: &LocalName) -> bool {
 }
 
 /// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
-/// elements; `base` resolves relative image URLs.
-pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &NodeSet) -> Body {
+/// elements; `images` are the page's `<img>` elements in document order
+/// ([`Survey::images`]), `base` resolves relative image URLs.
+pub fn read_body(
+    doc: &Html,
+    profile: &Profile,
+    base: &str,
+    removed: &NodeSet,
+    images: &[NodeId],
+) -> Body {
     let mut body = Body::default();
     let mut taken = NodeSet::default();
     for element in doc.select(&profile.paragraphs) {
@@ -147,12 +186,11 @@ pub fn read_body(doc: &Html, profile: &Profile, base: &str, removed: &NodeSet) -
         body.paragraphs.push(text);
     }
 
-    for element in doc
-        .root_element()
-        .descendants()
-        .filter_map(ElementRef::wrap)
+    for element in images
+        .iter()
+        .filter_map(|&id| doc.tree.get(id).and_then(ElementRef::wrap))
     {
-        if element.value().name() != "img" || is_within(element, removed) {
+        if is_within(element, removed) {
             continue;
         }
         if let Some(url) = element
@@ -249,26 +287,6 @@ pub fn raw_depth(html: &str, limit: usize) -> usize {
                     }
                 }
             }
-            _ => {}
-        }
-    }
-    deepest
-}
-
-/// How deep elements nest in `doc`, counting no further than `limit + 1`.
-pub fn depth(doc: &Html, limit: usize) -> usize {
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    for edge in doc.tree.root().traverse() {
-        match edge {
-            ego_tree::iter::Edge::Open(node) if node.value().is_element() => {
-                depth += 1;
-                deepest = deepest.max(depth);
-                if deepest > limit {
-                    break;
-                }
-            }
-            ego_tree::iter::Edge::Close(node) if node.value().is_element() => depth -= 1,
             _ => {}
         }
     }
@@ -575,8 +593,14 @@ mod tests {
         let profiles = ProfileSet::builtin().unwrap();
         let profile = profiles.iter().find(|p| p.name == profile).unwrap();
         let doc = Html::parse_document(html);
-        let removed = furniture(&doc, profile);
-        read_body(&doc, profile, "https://www.rfi.fr/cn/a/b", &removed)
+        let survey = survey(&doc, profile, 100);
+        read_body(
+            &doc,
+            profile,
+            "https://www.rfi.fr/cn/a/b",
+            &survey.furniture,
+            &survey.images,
+        )
     }
 
     #[test]
@@ -669,9 +693,11 @@ mod tests {
     fn nesting_depth_is_counted_to_the_limit() {
         let doc = Html::parse_document("<div><p><span>x</span></p></div>");
         // html, body, div, p, span
-        assert_eq!(depth(&doc, 100), 5);
+        let profiles = ProfileSet::builtin().unwrap();
+        let generic = profiles.iter().find(|p| p.name == "generic").unwrap();
+        assert_eq!(survey(&doc, generic, 100).depth, 5);
         let deep = Html::parse_document(&"<div>".repeat(1000));
-        assert_eq!(depth(&deep, 100), 101);
+        assert_eq!(survey(&deep, generic, 100).depth, 101);
     }
 
     #[test]

@@ -359,3 +359,46 @@ fn every_corpus_file_has_the_golden_profile_fields() {
         failures.join("\n")
     );
 }
+
+/// The elements of `html` that `matches` picks, in document order.
+fn picked(html: &str, matches: impl Fn(scraper::ElementRef) -> bool) -> Vec<ego_tree::NodeId> {
+    let doc = scraper::Html::parse_document(html);
+    doc.root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+        .filter(|e| matches(*e))
+        .map(|e| e.id())
+        .collect()
+}
+
+#[test]
+fn remove_rules_pick_what_the_whole_list_as_one_selector_picks() {
+    let root = corpus_dir();
+    let mut files = Vec::new();
+    article_files(&root, &root, &mut files);
+    let mut pages: Vec<String> = files
+        .iter()
+        .map(|rel| {
+            let file = read_input(&root.join(rel), rel.clone(), &Limits::default()).unwrap();
+            frame(file).unwrap().html().to_string()
+        })
+        .collect();
+    // Names in other namespaces and in other cases than the rules'.
+    pages.push(
+        "<svg><title>t</title><foreignObject><small>s</small></foreignObject></svg>\
+         <SMALL>S</SMALL><Section>x</Section><math><mi>h3</mi></math><h3>h</h3>"
+            .into(),
+    );
+    let profiles = ProfileSet::builtin().unwrap();
+    let mut picked_any = 0;
+    for profile in profiles.iter().filter(|p| !p.spec.body.remove.is_empty()) {
+        let whole = scraper::Selector::parse(&profile.spec.body.remove.join(", ")).unwrap();
+        for html in &pages {
+            let by_rules = picked(html, |e| profile.remove.matches(e));
+            let by_selector = picked(html, |e| whole.matches(&e));
+            assert_eq!(by_rules, by_selector, "profile {}", profile.name);
+            picked_any += by_rules.len();
+        }
+    }
+    assert!(picked_any > 100, "only {picked_any} elements picked");
+}
