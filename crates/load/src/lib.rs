@@ -19,6 +19,7 @@
 pub mod batch;
 pub mod manifest;
 pub mod schema;
+mod spill;
 pub mod summary;
 pub mod warehouse;
 

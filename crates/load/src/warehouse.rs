@@ -43,6 +43,7 @@ use rayon::prelude::*;
 use crate::batch::{held_bytes, reject_batch, ArticleBatch};
 use crate::manifest::ManifestWriter;
 use crate::schema::{article_file_schema, reject_schema};
+use crate::spill::{from_spill, spill_schema, to_spill};
 use crate::{Article, LoadError, ManifestEntry, Reject, RunSummary};
 
 const META_DIR: &str = ".wirehouse";
@@ -323,7 +324,7 @@ impl Partition {
                     .map_err(spill)?;
                 let writer = StreamWriter::try_new_with_options(
                     BufWriter::new(file),
-                    &article_file_schema(),
+                    &spill_schema(),
                     options,
                 )
                 .map_err(spill)?;
@@ -337,7 +338,7 @@ impl Partition {
         for (row, article) in rows.iter().enumerate() {
             bytes += held_bytes(article);
             if bytes >= SPILL_BATCH_BYTES || row + 1 == rows.len() {
-                let batch = ArticleBatch::of(&rows[start..=row])?;
+                let batch = to_spill(&ArticleBatch::of(&rows[start..=row])?)?;
                 writer.write(&batch).map_err(spill)?;
                 start = row + 1;
                 bytes = 0;
@@ -361,7 +362,7 @@ impl Partition {
             let file = File::open(&self.spill_path).map_err(io("cannot read", &self.spill_path))?;
             let reader = StreamReader::try_new(BufReader::new(file), None).map_err(spill)?;
             for batch in reader {
-                groups.write(&batch.map_err(spill)?)?;
+                groups.write(&from_spill(&batch.map_err(spill)?).map_err(spill)?)?;
             }
             fs::remove_file(&self.spill_path).map_err(io("cannot remove", &self.spill_path))?;
         }
@@ -751,4 +752,4 @@ fn replace_link(dir: &Path, name: &str, target: &Path) -> Result<(), LoadError> 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -6,7 +6,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use wirehouse_transform::{Note, Precision};
 
-fn article(source: &str, feed: &str, path: &str) -> Article {
+pub(crate) fn article(source: &str, feed: &str, path: &str) -> Article {
     let feed: DateTime<Utc> = feed.parse().unwrap();
     Article {
         article_id: "0".repeat(32),
