@@ -349,8 +349,8 @@ impl Partition {
 
     /// Writes the partition's file: the rows set aside, then those waiting,
     /// in row groups cut by [`ROW_GROUP_ROWS`] and [`ROW_GROUP_TEXT_BYTES`];
-    /// syncs it and its folder, and removes the spill file.
-    fn close(self, properties: &WriterProperties) -> Result<(), LoadError> {
+    /// removes the spill file. Returns the file, not yet synced.
+    fn close(self, properties: &WriterProperties) -> Result<Written, LoadError> {
         let spill = |source| LoadError::Spill {
             path: self.spill_path.clone(),
             source,
@@ -369,9 +369,23 @@ impl Partition {
         if !self.rows.is_empty() {
             groups.write(&ArticleBatch::of(&self.rows)?)?;
         }
-        groups.finish()?;
-        // Synced here, while other partitions are still being written, not
-        // one after another at the end (see [`sync_tree`]).
+        groups.finish()
+    }
+}
+
+/// A file written and closed by its writer, not yet synced.
+struct Written {
+    file: File,
+    path: PathBuf,
+}
+
+impl Written {
+    /// Syncs the file and the folder holding it, so both its bytes and its
+    /// name survive a power loss.
+    fn sync(self) -> Result<(), LoadError> {
+        self.file
+            .sync_all()
+            .map_err(io("cannot sync", &self.path))?;
         sync_parent(&self.path)
     }
 }
@@ -469,18 +483,20 @@ impl RowGroups {
         self.writer.write(&chunk).map_err(self.parquet())
     }
 
-    /// Writes what is pending, closes the file and syncs it.
-    fn finish(mut self) -> Result<(), LoadError> {
+    /// Writes what is pending and closes the file; returns it, to be synced.
+    fn finish(mut self) -> Result<Written, LoadError> {
         self.hand_over()?;
-        let path = self.path.clone();
         let file = self
             .writer
             .into_inner()
             .map_err(|source| LoadError::Parquet {
-                path: path.clone(),
+                path: self.path.clone(),
                 source,
             })?;
-        file.sync_all().map_err(io("cannot sync", &path))
+        Ok(Written {
+            file,
+            path: self.path,
+        })
     }
 }
 
@@ -599,11 +615,30 @@ impl Generation {
         summary.generation = self.name.clone();
         let articles = self.dir.join("articles");
         fs::create_dir_all(&articles).map_err(io("cannot create", &articles))?;
-        // Partitions are files of their own, written in parallel.
+        // Partitions are files of their own, written in parallel on the
+        // run's threads; a thread of its own syncs each file and its folder
+        // as it is written. Syncing on the writing threads left a core idle
+        // for a third of the commit: on a file system without a journal
+        // every sync is a synchronous write.
         let properties = &self.properties;
-        std::mem::take(&mut self.partitions)
-            .into_par_iter()
-            .try_for_each(|(_, partition)| partition.close(properties))?;
+        let partitions = std::mem::take(&mut self.partitions);
+        std::thread::scope(|scope| {
+            let (written, to_sync) = std::sync::mpsc::channel::<Written>();
+            let syncer = scope.spawn(move || to_sync.into_iter().try_for_each(Written::sync));
+            let closed =
+                partitions
+                    .into_par_iter()
+                    .try_for_each_with(written, |written, (_, partition)| {
+                        // The syncer only stops early on an error of its own,
+                        // which `join` below reports.
+                        let _ = written.send(partition.close(properties)?);
+                        Ok(())
+                    });
+            let synced = syncer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            closed.and(synced)
+        })?;
         self.held = 0;
         let spill_dir = self.dir.join(SPILL_DIR);
         if spill_dir.exists() {
@@ -703,11 +738,10 @@ const PARTITION_DEPTH: usize = 3;
 
 /// Syncs `dir` and the folders under it down to `depth` levels, so the names
 /// of the files written there survive a power loss as well as the files.
-/// Partition folders, one level deeper, are synced as their file is written
-/// or linked ([`Partition::close`], [`Generation::reuse_partition`]): on a
-/// file system without a journal every folder's sync is a synchronous write,
-/// and ~100 of them one after another at the end of a run were 3–4% of a
-/// 20,000-file run's time.
+/// Partition folders, one level deeper, are synced with their file, while
+/// other partitions are still being written ([`Written::sync`],
+/// [`Generation::reuse_partition`]), not ~100 of them one after another at
+/// the end.
 fn sync_tree(dir: &Path, depth: usize) -> Result<(), LoadError> {
     let mut stack = vec![(dir.to_path_buf(), 0)];
     while let Some((dir, level)) = stack.pop() {
