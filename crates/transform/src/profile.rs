@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use markup5ever::LocalName;
 use regex::Regex;
-use scraper::{ElementRef, Selector};
+use scraper::Selector;
 use serde::Deserialize;
 
 use crate::source::{host_matches, known_source};
@@ -295,13 +295,13 @@ pub struct Profile {
     pub origin: String,
 }
 
-/// A profile's `body.remove` entries, compiled for matching every element
-/// of a page: entries that are a bare lower-case element name (`small`,
-/// `h3`) are compared as interned names, one integer comparison each; the
-/// rest are one selector list. An element matches exactly when the whole
-/// list as one selector would match it (a test checks this on the corpus):
-/// a lower-case type selector matches an element by its local name in any
-/// namespace, as the name comparison does.
+/// A profile's `body.remove` entries, compiled for one walk over a page:
+/// entries that are a bare lower-case element name (`small`, `h3`) are
+/// compared as interned names, one integer comparison each; the rest are one
+/// selector list. Together they pick exactly what the whole list as one
+/// selector picks (a test checks this on the corpus): a lower-case type
+/// selector matches an element by its local name in any namespace, as the
+/// name comparison does.
 #[derive(Debug, Default)]
 pub struct RemoveRules {
     /// The entries that are bare element names.
@@ -334,11 +334,17 @@ impl RemoveRules {
         Ok(rules)
     }
 
-    /// Whether `element` is furniture by these rules.
-    pub fn matches(&self, element: ElementRef) -> bool {
-        let name = &element.value().name.local;
+    /// Whether an element named `name` is furniture by its name alone.
+    pub fn names(&self, name: &LocalName) -> bool {
         self.names.iter().any(|n| n == name)
-            || self.selector.as_ref().is_some_and(|s| s.matches(&element))
+    }
+
+    /// The entries that are not bare names, as one selector list: to be
+    /// matched with [`ElementRef::select`], which keeps its matching caches
+    /// from one element to the next (set up anew for every element, they
+    /// cost more than matching simple selectors).
+    pub fn selector(&self) -> Option<&Selector> {
+        self.selector.as_ref()
     }
 }
 

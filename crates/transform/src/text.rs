@@ -81,7 +81,8 @@ pub struct Survey {
 
 /// Walks `doc` once for its nesting depth (up to `limit + 1`), its furniture
 /// under `profile`, and its images: one pass instead of three over a page
-/// the parser has just built.
+/// the parser has just built (and a second for the profile's remove
+/// selectors that are not bare names, if it has any).
 pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
     let mut survey = Survey::default();
     let mut depth = 0usize;
@@ -97,7 +98,7 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
                     break;
                 }
                 let name = &element.value().name.local;
-                if always_removed(name) || profile.remove.matches(element) {
+                if always_removed(name) || profile.remove.names(name) {
                     survey.furniture.insert(element.id());
                 }
                 if *name == local_name!("img") {
@@ -106,6 +107,12 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
             }
             ego_tree::iter::Edge::Close(node) if node.value().is_element() => depth -= 1,
             ego_tree::iter::Edge::Close(_) => {}
+        }
+    }
+    if let Some(selector) = profile.remove.selector() {
+        if survey.depth <= limit {
+            let picked = doc.root_element().select(selector).map(|e| e.id());
+            survey.furniture.extend(picked);
         }
     }
     survey

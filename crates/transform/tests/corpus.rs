@@ -360,19 +360,8 @@ fn every_corpus_file_has_the_golden_profile_fields() {
     );
 }
 
-/// The elements of `html` that `matches` picks, in document order.
-fn picked(html: &str, matches: impl Fn(scraper::ElementRef) -> bool) -> Vec<ego_tree::NodeId> {
-    let doc = scraper::Html::parse_document(html);
-    doc.root_element()
-        .descendants()
-        .filter_map(scraper::ElementRef::wrap)
-        .filter(|e| matches(*e))
-        .map(|e| e.id())
-        .collect()
-}
-
 #[test]
-fn remove_rules_pick_what_the_whole_list_as_one_selector_picks() {
+fn the_furniture_is_what_the_remove_list_as_one_selector_and_the_always_removed_tags_pick() {
     let root = corpus_dir();
     let mut files = Vec::new();
     article_files(&root, &root, &mut files);
@@ -391,13 +380,21 @@ fn remove_rules_pick_what_the_whole_list_as_one_selector_picks() {
     );
     let profiles = ProfileSet::builtin().unwrap();
     let mut picked_any = 0;
-    for profile in profiles.iter().filter(|p| !p.spec.body.remove.is_empty()) {
-        let whole = scraper::Selector::parse(&profile.spec.body.remove.join(", ")).unwrap();
+    for profile in profiles.iter() {
+        let mut list = profile.spec.body.remove.clone();
+        list.extend(wirehouse_transform::profile::ALWAYS_REMOVED.map(String::from));
+        let whole = scraper::Selector::parse(&list.join(", ")).unwrap();
         for html in &pages {
-            let by_rules = picked(html, |e| profile.remove.matches(e));
-            let by_selector = picked(html, |e| whole.matches(&e));
-            assert_eq!(by_rules, by_selector, "profile {}", profile.name);
-            picked_any += by_rules.len();
+            let doc = scraper::Html::parse_document(html);
+            let mut by_survey: Vec<_> = wirehouse_transform::text::survey(&doc, profile, 1000)
+                .furniture
+                .into_iter()
+                .collect();
+            by_survey.sort();
+            let mut by_selector: Vec<_> = doc.select(&whole).map(|e| e.id()).collect();
+            by_selector.sort();
+            assert_eq!(by_survey, by_selector, "profile {}", profile.name);
+            picked_any += by_survey.len();
         }
     }
     assert!(picked_any > 100, "only {picked_any} elements picked");
