@@ -308,29 +308,28 @@ pub(crate) fn is_within(element: ElementRef, set: &NodeSet) -> bool {
     set.contains(&element.id()) || element.ancestors().any(|a| set.contains(&a.id()))
 }
 
-/// Elements that break a line of text where they start and end.
-fn breaks_line(name: &str) -> bool {
-    matches!(
-        name,
-        "br" | "p"
-            | "div"
-            | "li"
-            | "ul"
-            | "ol"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "blockquote"
-            | "tr"
-            | "table"
-            | "section"
-            | "article"
-            | "figure"
-            | "hr"
-    )
+/// Elements that break a line of text where they start and end; compared
+/// as interned names, like [`always_removed`].
+fn breaks_line(name: &LocalName) -> bool {
+    *name == local_name!("br")
+        || *name == local_name!("p")
+        || *name == local_name!("div")
+        || *name == local_name!("li")
+        || *name == local_name!("ul")
+        || *name == local_name!("ol")
+        || *name == local_name!("h1")
+        || *name == local_name!("h2")
+        || *name == local_name!("h3")
+        || *name == local_name!("h4")
+        || *name == local_name!("h5")
+        || *name == local_name!("h6")
+        || *name == local_name!("blockquote")
+        || *name == local_name!("tr")
+        || *name == local_name!("table")
+        || *name == local_name!("section")
+        || *name == local_name!("article")
+        || *name == local_name!("figure")
+        || *name == local_name!("hr")
 }
 
 /// The text under `element` as its non-empty lines: `<br>` and block
@@ -360,9 +359,9 @@ pub fn element_lines(element: ElementRef, removed: &NodeSet) -> Vec<String> {
                 if node.id() != element.id() && removed.contains(&node.id()) {
                     continue;
                 }
-                if node.id() != element.id() && breaks_line(e.name()) {
+                if node.id() != element.id() && breaks_line(&e.name.local) {
                     lines.break_line();
-                    if e.name() != "br" {
+                    if e.name.local != local_name!("br") {
                         stack.push(Step::Break);
                     }
                 }
@@ -393,26 +392,32 @@ impl Lines {
         // Room for all of it at once, not a doubling per word.
         self.line.reserve(text.len());
         let bytes = text.as_bytes();
+        // Words are taken whole: only a byte that may start whitespace is
+        // looked at more closely (in Chinese text mostly punctuation, which
+        // stays in the word).
+        let mut word = 0;
         let mut at = 0;
         while at < bytes.len() {
             if !MAY_START_WHITESPACE[usize::from(bytes[at])] {
-                let start = at;
                 at += 1;
-                while at < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[at])] {
-                    at += 1;
-                }
-                self.word(&text[start..at]);
                 continue;
             }
             let (len, space) = char_at(bytes, at);
-            if !space {
-                self.word(&text[at..at + len]);
-            } else if bytes[at] == b'\n' {
-                self.break_line();
-            } else {
-                self.space = true;
+            if space {
+                if word < at {
+                    self.word(&text[word..at]);
+                }
+                if bytes[at] == b'\n' {
+                    self.break_line();
+                } else {
+                    self.space = true;
+                }
+                word = at + len;
             }
             at += len;
+        }
+        if word < bytes.len() {
+            self.word(&text[word..]);
         }
     }
 
