@@ -11,7 +11,7 @@
 //!     generations/gen-000007/articles/source=rfi/year=2021/part-00000.parquet
 //!                                  /rejects/part-00000.parquet
 //!                                  /run-summary.json
-//!                                  /.spill/rfi=2021.arrows  (rows set aside
+//!                                  /.spill/rfi=2021.0.arrows  (rows set aside
 //!                                             while the run writes; removed at commit)
 //!     generations/gen-000006/…     (the previous generation, kept for readers
 //!                                   still scanning it; older ones are removed)
@@ -65,8 +65,7 @@ const ROW_GROUP_ROWS: usize = 65_536;
 const ROW_GROUP_TEXT_BYTES: usize = 32 << 20;
 /// Rows wait in memory, and all partitions together hold at most about this
 /// many bytes of text ([`held_bytes`]); past it, the fullest partition's rows
-/// are set aside on disk (Arrow IPC, LZ4: uncompressed was 6–9% faster up to
-/// 200,000 files but twice as slow at a million, from the I/O) until commit,
+/// are set aside on disk (Arrow IPC, see [`RAW_SPILL_BYTES`]) until commit,
 /// when each partition's
 /// file is written from its rows set aside and those still waiting, in
 /// order, one partition per thread. So memory does not grow with the number
@@ -78,6 +77,15 @@ const BUFFER_BUDGET: usize = 32 << 20;
 
 /// Rows are set aside in batches of about this many bytes of text.
 const SPILL_BATCH_BYTES: usize = 4 << 20;
+
+/// The first this many bytes of text a run sets aside are written as they
+/// are; what follows is compressed with LZ4. A small spill lives and dies in
+/// the page cache (it is read back and deleted at commit, before the kernel
+/// writes it out), where compressing it only costs time: 5% of a
+/// 20,000-file run. A large one reaches the disk: uncompressed, a
+/// million-file run wrote 4.5 GB of it and took twice as long (126 s against
+/// 63 s with LZ4).
+const RAW_SPILL_BYTES: usize = 256 << 20;
 
 /// Where a generation keeps rows set aside until commit.
 const SPILL_DIR: &str = ".spill";
@@ -171,6 +179,7 @@ impl Warehouse {
                         dir,
                         partitions: BTreeMap::new(),
                         held: 0,
+                        raw_spill_left: RAW_SPILL_BYTES,
                         rejects: Vec::new(),
                         manifest: None,
                         properties: writer_properties(),
@@ -275,10 +284,14 @@ struct Partition {
     rows: Vec<Article>,
     /// [`held_bytes`] of `rows`.
     held: usize,
-    /// Where rows set aside go; the file exists once some were.
-    spill_path: PathBuf,
-    /// Rows set aside so far, in order (the writer is open until commit).
-    spill: Option<StreamWriter<BufWriter<File>>>,
+    /// Where its rows set aside go, as `{stem}.{n}.arrows`.
+    spill_dir: PathBuf,
+    spill_stem: String,
+    /// The files rows were set aside in so far, in order …
+    spill_files: Vec<PathBuf>,
+    /// … the last one open while rows go there, and whether it is
+    /// compressed (a new file starts when that changes).
+    spill: Option<(StreamWriter<BufWriter<File>>, bool)>,
 }
 
 impl Partition {
@@ -292,35 +305,46 @@ impl Partition {
                 .join(PART_FILE),
             rows: Vec::new(),
             held: 0,
+            spill_dir: spill_dir.to_path_buf(),
             // `=` is escaped in partition values, so no two partitions
             // share a name (`-` is not, and years may be negative).
-            spill_path: spill_dir.join(format!("{source}={year}.arrows")),
+            spill_stem: format!("{source}={year}"),
+            spill_files: Vec::new(),
             spill: None,
         }
     }
 
-    /// Moves the waiting rows to the partition's spill file.
-    fn set_aside(&mut self) -> Result<(), LoadError> {
+    /// Moves the waiting rows to the partition's spill file, `compressed`
+    /// with LZ4 or not.
+    fn set_aside(&mut self, compressed: bool) -> Result<(), LoadError> {
         if self.rows.is_empty() {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.rows);
         self.held = 0;
+        if self.spill.as_ref().is_some_and(|(_, c)| *c != compressed) {
+            self.finish_spill()?;
+        }
+        let path = match &self.spill {
+            Some(_) => self.spill_files.last().cloned().unwrap_or_default(),
+            None => self.spill_dir.join(format!(
+                "{}.{}.arrows",
+                self.spill_stem,
+                self.spill_files.len()
+            )),
+        };
         let spill = |source| LoadError::Spill {
-            path: self.spill_path.clone(),
+            path: path.clone(),
             source,
         };
-        let writer = match &mut self.spill {
-            Some(writer) => writer,
+        let (writer, _) = match &mut self.spill {
+            Some(open) => open,
             None => {
-                if let Some(dir) = self.spill_path.parent() {
-                    fs::create_dir_all(dir).map_err(io("cannot create", dir))?;
-                }
-                let file = File::create(&self.spill_path)
-                    .map_err(io("cannot create", &self.spill_path))?;
-                // LZ4: cheap to write and read back, and text shrinks well.
+                fs::create_dir_all(&self.spill_dir)
+                    .map_err(io("cannot create", &self.spill_dir))?;
+                let file = File::create(&path).map_err(io("cannot create", &path))?;
                 let options = IpcWriteOptions::default()
-                    .try_with_compression(Some(CompressionType::LZ4_FRAME))
+                    .try_with_compression(compressed.then_some(CompressionType::LZ4_FRAME))
                     .map_err(spill)?;
                 let writer = StreamWriter::try_new_with_options(
                     BufWriter::new(file),
@@ -328,7 +352,8 @@ impl Partition {
                     options,
                 )
                 .map_err(spill)?;
-                self.spill.insert(writer)
+                self.spill_files.push(path.clone());
+                self.spill.insert((writer, compressed))
             }
         };
         // In batches of a few MiB, so neither writing them nor reading them
@@ -347,24 +372,34 @@ impl Partition {
         Ok(())
     }
 
+    /// Ends the spill file being written, if one is.
+    fn finish_spill(&mut self) -> Result<(), LoadError> {
+        if let Some((mut writer, _)) = self.spill.take() {
+            writer.finish().map_err(|source| LoadError::Spill {
+                path: self.spill_files.last().cloned().unwrap_or_default(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
     /// Writes the partition's file: the rows set aside, then those waiting,
     /// in row groups cut by [`ROW_GROUP_ROWS`] and [`ROW_GROUP_TEXT_BYTES`];
-    /// removes the spill file. Returns the file, not yet synced.
-    fn close(self, properties: &WriterProperties) -> Result<Written, LoadError> {
-        let spill = |source| LoadError::Spill {
-            path: self.spill_path.clone(),
-            source,
-        };
+    /// removes the spill files. Returns the file, not yet synced.
+    fn close(mut self, properties: &WriterProperties) -> Result<Written, LoadError> {
+        self.finish_spill()?;
         let mut groups = RowGroups::new(self.path.clone(), properties)?;
-        if let Some(mut writer) = self.spill {
-            writer.finish().map_err(spill)?;
-            drop(writer);
-            let file = File::open(&self.spill_path).map_err(io("cannot read", &self.spill_path))?;
+        for path in &self.spill_files {
+            let spill = |source| LoadError::Spill {
+                path: path.clone(),
+                source,
+            };
+            let file = File::open(path).map_err(io("cannot read", path))?;
             let reader = StreamReader::try_new(BufReader::new(file), None).map_err(spill)?;
             for batch in reader {
                 groups.write(&from_spill(&batch.map_err(spill)?).map_err(spill)?)?;
             }
-            fs::remove_file(&self.spill_path).map_err(io("cannot remove", &self.spill_path))?;
+            fs::remove_file(path).map_err(io("cannot remove", path))?;
         }
         if !self.rows.is_empty() {
             groups.write(&ArticleBatch::of(&self.rows)?)?;
@@ -510,6 +545,8 @@ pub struct Generation {
     partitions: BTreeMap<(String, i32), Partition>,
     /// Text bytes waiting unencoded in all partitions together.
     held: usize,
+    /// Text bytes still to be set aside uncompressed ([`RAW_SPILL_BYTES`]).
+    raw_spill_left: usize,
     rejects: Vec<Reject>,
     manifest: Option<ManifestWriter>,
     properties: WriterProperties,
@@ -524,27 +561,38 @@ impl Generation {
     /// Adds one record to its partition (`source`, UTC year of the feed time).
     pub fn push_article(&mut self, article: Article) -> Result<(), LoadError> {
         let key = (article.source.clone(), article.feed_time_utc.year());
-        let spill_dir = self.dir.join(SPILL_DIR);
+        let dir = &self.dir;
         let partition = self
             .partitions
             .entry(key)
-            .or_insert_with_key(|key| Partition::new(&self.dir, &spill_dir, key));
+            .or_insert_with_key(|key| Partition::new(dir, &dir.join(SPILL_DIR), key));
         let bytes = held_bytes(&article);
         partition.rows.push(article);
         partition.held += bytes;
         self.held += bytes;
         if partition.rows.len() >= ROW_GROUP_ROWS || partition.held >= ROW_GROUP_TEXT_BYTES {
-            self.held -= partition.held;
-            partition.set_aside()?;
+            Self::set_aside(partition, &mut self.held, &mut self.raw_spill_left)?;
         }
         while self.held > BUFFER_BUDGET {
             let Some(fullest) = self.partitions.values_mut().max_by_key(|p| p.held) else {
                 break;
             };
-            self.held -= fullest.held;
-            fullest.set_aside()?;
+            Self::set_aside(fullest, &mut self.held, &mut self.raw_spill_left)?;
         }
         Ok(())
+    }
+
+    /// Sets `partition`'s waiting rows aside, keeping the generation's
+    /// counts of text `held` and of text that may still go uncompressed.
+    fn set_aside(
+        partition: &mut Partition,
+        held: &mut usize,
+        raw_spill_left: &mut usize,
+    ) -> Result<(), LoadError> {
+        *held -= partition.held;
+        let compressed = *raw_spill_left == 0;
+        *raw_spill_left = raw_spill_left.saturating_sub(partition.held);
+        partition.set_aside(compressed)
     }
 
     /// Takes a partition of an earlier generation in `previous` unchanged: its

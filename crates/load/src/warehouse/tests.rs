@@ -359,18 +359,22 @@ fn unencoded_rows_stay_within_the_budget_and_land_as_row_groups_in_order() {
 fn a_partition_file_depends_on_its_rows_alone_not_on_when_they_were_set_aside() {
     // The same rfi rows, written once alone (nothing set aside) and once
     // among large rows of many other partitions, which push rfi's rows to
-    // disk: the rfi files are the same bytes.
+    // disk, uncompressed or not: the rfi files are the same bytes.
     let rfi = |i: usize| {
         let mut a = article("rfi", "2021-03-18T13:55:11Z", &format!("rfi/{i:03}.md"));
         a.body_text = format!("{i} {}", "文".repeat(20_000 + i));
         a
     };
     let big = "x".repeat(1 << 20);
-    let write = |crowded: bool| {
+    // `crowded`: with other partitions; `raw_spill`: text set aside before
+    // the spill is compressed. Returns the rfi file and, for each of rfi's
+    // spill files, whether it was compressed.
+    let write = |crowded: bool, raw_spill: usize| {
         let out = tempfile::tempdir().unwrap();
         let warehouse = Warehouse::open(out.path()).unwrap();
         let mut generation = warehouse.begin().unwrap();
-        let mut set_aside = false;
+        generation.raw_spill_left = raw_spill;
+        let mut kinds: Vec<bool> = Vec::new();
         for i in 0..120 {
             generation.push_article(rfi(i)).unwrap();
             if crowded {
@@ -380,28 +384,35 @@ fn a_partition_file_depends_on_its_rows_alone_not_on_when_they_were_set_aside() 
                 let mut a = article("dw", &feed, &format!("dw/{i}.md"));
                 a.body_text = big.clone();
                 generation.push_article(a).unwrap();
-                set_aside |= generation
-                    .dir
-                    .join(SPILL_DIR)
-                    .join("rfi=2021.arrows")
-                    .exists();
+            }
+            let rfi = &generation.partitions[&("rfi".to_string(), 2021)];
+            if let Some((_, compressed)) = &rfi.spill {
+                kinds.resize(rfi.spill_files.len(), *compressed);
             }
         }
-        assert_eq!(
-            set_aside, crowded,
-            "rfi rows went to disk only when crowded"
-        );
         let dir = generation.commit(&mut RunSummary::default()).unwrap();
         assert!(!dir.join(SPILL_DIR).exists(), "nothing set aside is left");
         let path = dir.join(format!("articles/source=rfi/year=2021/{PART_FILE}"));
-        (out, path)
+        (out, path, kinds)
     };
-    let (_alone_dir, alone) = write(false);
-    let (_crowded_dir, crowded) = write(true);
-    assert!(
-        fs::read(&alone).unwrap() == fs::read(&crowded).unwrap(),
-        "the rfi file differs"
+    let (_alone_dir, alone, kinds) = write(false, RAW_SPILL_BYTES);
+    assert!(kinds.is_empty(), "nothing was set aside when alone");
+    let (_raw_dir, raw, kinds) = write(true, RAW_SPILL_BYTES);
+    assert_eq!(kinds, [false], "one uncompressed spill file when crowded");
+    // Past 20 MiB set aside, the rest is compressed: rfi's rows go to an
+    // uncompressed file and then to a compressed one.
+    let (_mixed_dir, mixed, kinds) = write(true, 20 << 20);
+    assert_eq!(
+        kinds,
+        [false, true],
+        "an uncompressed then a compressed file"
     );
+    for other in [&raw, &mixed] {
+        assert!(
+            fs::read(&alone).unwrap() == fs::read(other).unwrap(),
+            "the rfi file differs"
+        );
+    }
     // 120 rows of ~60 KB: one row group (the text limit is 32 MiB).
     let reader = SerializedFileReader::new(File::open(&alone).unwrap()).unwrap();
     assert_eq!(reader.metadata().num_row_groups(), 1);
