@@ -399,7 +399,7 @@ impl Lines {
         let mut at = 0;
         while at < bytes.len() {
             if !MAY_START_WHITESPACE[usize::from(bytes[at])] {
-                at = skip_word_bytes(bytes, at + 1);
+                at += 1;
                 continue;
             }
             let (len, space) = char_at(bytes, at);
@@ -454,7 +454,10 @@ pub fn collapse_whitespace(text: &str) -> String {
         if !MAY_START_WHITESPACE[usize::from(bytes[at])] {
             // Inside a word: skip to the next byte that may start whitespace.
             word_start.get_or_insert(at);
-            at = skip_word_bytes(bytes, at + 1);
+            at += 1;
+            while at < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[at])] {
+                at += 1;
+            }
             continue;
         }
         let (len, space) = char_at(bytes, at);
@@ -496,31 +499,6 @@ const MAY_START_WHITESPACE: [bool; 256] = {
     table[0xE3] = true;
     table
 };
-
-/// [`MAY_START_WHITESPACE`] as arithmetic, which the compiler can apply to
-/// many bytes at once (a table lookup it cannot).
-fn may_start_whitespace(byte: u8) -> bool {
-    byte.wrapping_sub(b'\t') < 5 || byte == b' ' || byte == 0xC2 || byte.wrapping_sub(0xE1) < 3
-}
-
-/// The index of the first byte at or after `at` that may start whitespace,
-/// or the length: 16 bytes are tested at a time (in Chinese text most blocks
-/// hold none), then one by one.
-fn skip_word_bytes(bytes: &[u8], mut at: usize) -> usize {
-    while let Some(block) = bytes.get(at..at + 16) {
-        if block
-            .iter()
-            .fold(false, |any, &byte| any | may_start_whitespace(byte))
-        {
-            break;
-        }
-        at += 16;
-    }
-    while at < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[at])] {
-        at += 1;
-    }
-    at
-}
 
 /// How many characters of `text` are not whitespace (Unicode White_Space).
 pub fn non_whitespace_chars(text: &str) -> usize {
@@ -781,17 +759,6 @@ mod tests {
     }
 
     #[test]
-    fn the_byte_test_and_the_table_agree() {
-        for byte in 0..=u8::MAX {
-            assert_eq!(
-                may_start_whitespace(byte),
-                MAY_START_WHITESPACE[usize::from(byte)],
-                "{byte:#04x}"
-            );
-        }
-    }
-
-    #[test]
     fn only_the_marked_bytes_begin_whitespace() {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             if c.is_whitespace() {
@@ -829,7 +796,7 @@ mod tests {
             // Longer than one 255-byte block of the vectorized count.
             let long = text.repeat(40);
             assert_eq!(non_whitespace_chars(&long), 40 * count, "{text:?}");
-            // … and longer than the 16-byte blocks words are skipped in.
+            // … and long.
             let expected = long.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(collapse_whitespace(&long), expected, "{text:?}");
         }
