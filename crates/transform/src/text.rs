@@ -392,14 +392,15 @@ impl Lines {
         // Room for all of it at once, not a doubling per word.
         self.line.reserve(text.len());
         let bytes = text.as_bytes();
-        // Words are taken whole: only a byte that may start whitespace is
-        // looked at more closely (in Chinese text mostly punctuation, which
-        // stays in the word).
+        // Words are taken whole, crossed a character at a time: only a
+        // character that may be whitespace is looked at more closely (in
+        // Chinese text mostly punctuation, which stays in the word).
         let mut word = 0;
         let mut at = 0;
         while at < bytes.len() {
-            if !MAY_START_WHITESPACE[usize::from(bytes[at])] {
-                at += 1;
+            let step = WORD_STEP[usize::from(bytes[at])];
+            if step != 0 {
+                at += usize::from(step);
                 continue;
             }
             let (len, space) = char_at(bytes, at);
@@ -451,12 +452,12 @@ pub fn collapse_whitespace(text: &str) -> String {
     let mut word_start = None;
     let mut at = 0;
     while at < bytes.len() {
-        if !MAY_START_WHITESPACE[usize::from(bytes[at])] {
-            // Inside a word: skip to the next byte that may start whitespace.
+        if WORD_STEP[usize::from(bytes[at])] != 0 {
+            // Inside a word: skip to the next character that may be
+            // whitespace.
             word_start.get_or_insert(at);
-            at += 1;
-            while at < bytes.len() && !MAY_START_WHITESPACE[usize::from(bytes[at])] {
-                at += 1;
+            while at < bytes.len() && WORD_STEP[usize::from(bytes[at])] != 0 {
+                at += usize::from(WORD_STEP[usize::from(bytes[at])]);
             }
             continue;
         }
@@ -482,21 +483,32 @@ pub fn collapse_whitespace(text: &str) -> String {
     out
 }
 
-/// Bytes that may begin a whitespace character: ASCII whitespace and the
-/// lead bytes of the non-ASCII ones (see [`char_at`]). Any other byte, a
-/// continuation byte included, is inside a word.
-const MAY_START_WHITESPACE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = b'\t';
-    while byte <= b'\r' {
-        table[byte as usize] = true;
+/// For each byte that starts a character: 0 if the character may be
+/// whitespace (ASCII whitespace and the lead bytes of the non-ASCII ones, see
+/// [`char_at`]), else the character's length in UTF-8, so a word is crossed a
+/// character at a time (a Chinese one is three bytes). Continuation bytes
+/// never start a character; they are given 1.
+const WORD_STEP: [u8; 256] = {
+    let mut table = [1u8; 256];
+    let mut byte = 0xC0;
+    while byte <= 0xFF {
+        table[byte] = match byte {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
         byte += 1;
     }
-    table[b' ' as usize] = true;
-    table[0xC2] = true;
-    table[0xE1] = true;
-    table[0xE2] = true;
-    table[0xE3] = true;
+    let mut byte = b'\t';
+    while byte <= b'\r' {
+        table[byte as usize] = 0;
+        byte += 1;
+    }
+    table[b' ' as usize] = 0;
+    table[0xC2] = 0;
+    table[0xE1] = 0;
+    table[0xE2] = 0;
+    table[0xE3] = 0;
     table
 };
 
@@ -759,16 +771,16 @@ mod tests {
     }
 
     #[test]
-    fn only_the_marked_bytes_begin_whitespace() {
+    fn words_step_over_whole_characters_and_stop_at_every_whitespace() {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
-            if c.is_whitespace() {
-                let mut buf = [0u8; 4];
-                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
-                assert!(
-                    MAY_START_WHITESPACE[usize::from(lead)],
-                    "U+{:04X}",
-                    c as u32
-                );
+            let mut buf = [0u8; 4];
+            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+            match WORD_STEP[usize::from(lead)] {
+                0 => {}
+                step => {
+                    assert!(!c.is_whitespace(), "U+{:04X} skipped", c as u32);
+                    assert_eq!(usize::from(step), c.len_utf8(), "U+{:04X}", c as u32);
+                }
             }
         }
     }
