@@ -13,6 +13,7 @@ mod inspect;
 mod pipeline;
 mod progress;
 mod run;
+mod seen;
 mod stats;
 
 /// mimalloc instead of the system allocator: parsing a page allocates and

@@ -19,6 +19,7 @@ use wirehouse_transform::{Article, ProfileSet, Transformer};
 use crate::cli::ProgressMode;
 use crate::discover::{walk, Found, InputPath};
 use crate::progress::Progress;
+use crate::seen::SeenKeys;
 
 /// Everything a run needs, validated.
 #[derive(Debug)]
@@ -595,7 +596,7 @@ fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> Manifest
 #[derive(Default)]
 struct Tally {
     /// Content hashes of the records so far (first 128 bits: no collision in practice).
-    seen: HashSet<u128>,
+    seen: SeenKeys,
     summary: RunSummary,
     bytes_read: u64,
     /// Files taken so far.
@@ -610,7 +611,17 @@ impl Tally {
         article: Article,
     ) -> anyhow::Result<FileOutcome> {
         // Same bytes as an earlier file: the earlier one (in input order) is the record.
-        if !self.seen.insert(hash_key(&article.content_sha256)) {
+        let key = hash_key(&article.content_sha256);
+        if !self
+            .seen
+            .insert(key, || generation.scratch_dir())
+            .with_context(|| {
+                format!(
+                    "cannot set aside the keys of the records written so far in {}",
+                    generation.scratch_dir().display()
+                )
+            })?
+        {
             self.summary.duplicates += 1;
             return Ok(FileOutcome::Duplicate);
         }
@@ -663,7 +674,14 @@ impl Tally {
                     }),
                     FileOutcome::Record => {
                         if let Some(sha) = &previous.sha256 {
-                            self.seen.insert(hash_key(sha));
+                            self.seen
+                                .insert(hash_key(sha), || generation.scratch_dir())
+                                .with_context(|| {
+                                    format!(
+                                        "cannot set aside the keys of the records written so far in {}",
+                                        generation.scratch_dir().display()
+                                    )
+                                })?;
                         }
                         reused.extend(partition_of(previous));
                     }

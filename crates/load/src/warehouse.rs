@@ -558,6 +558,13 @@ impl Generation {
         &self.name
     }
 
+    /// A folder for the run's temporary files, removed at commit, which
+    /// fails if anything is left in it (so files kept there must have no
+    /// names: unnamed temporary files).
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.dir.join(SPILL_DIR)
+    }
+
     /// Adds one record to its partition (`source`, UTC year of the feed time).
     pub fn push_article(&mut self, article: Article) -> Result<(), LoadError> {
         let key = (article.source.clone(), article.feed_time_utc.year());
