@@ -604,6 +604,18 @@ struct Tally {
 }
 
 impl Tally {
+    /// Adds a record's content hash to those seen; returns whether it is new.
+    fn remember(&mut self, sha256_hex: &str, generation: &Generation) -> anyhow::Result<bool> {
+        self.seen
+            .insert(hash_key(sha256_hex), || generation.scratch_dir())
+            .with_context(|| {
+                format!(
+                    "cannot set aside the keys of the records written so far in {}",
+                    generation.scratch_dir().display()
+                )
+            })
+    }
+
     /// Writes `article` unless it is a duplicate; says which it was.
     fn record(
         &mut self,
@@ -611,17 +623,7 @@ impl Tally {
         article: Article,
     ) -> anyhow::Result<FileOutcome> {
         // Same bytes as an earlier file: the earlier one (in input order) is the record.
-        let key = hash_key(&article.content_sha256);
-        if !self
-            .seen
-            .insert(key, || generation.scratch_dir())
-            .with_context(|| {
-                format!(
-                    "cannot set aside the keys of the records written so far in {}",
-                    generation.scratch_dir().display()
-                )
-            })?
-        {
+        if !self.remember(&article.content_sha256, generation)? {
             self.summary.duplicates += 1;
             return Ok(FileOutcome::Duplicate);
         }
@@ -674,14 +676,7 @@ impl Tally {
                     }),
                     FileOutcome::Record => {
                         if let Some(sha) = &previous.sha256 {
-                            self.seen
-                                .insert(hash_key(sha), || generation.scratch_dir())
-                                .with_context(|| {
-                                    format!(
-                                        "cannot set aside the keys of the records written so far in {}",
-                                        generation.scratch_dir().display()
-                                    )
-                                })?;
+                            self.remember(sha, generation)?;
                         }
                         reused.extend(partition_of(previous));
                     }
