@@ -145,52 +145,22 @@ pub fn read_body(
     images: &[NodeId],
 ) -> Body {
     let mut body = Body::default();
-    let mut taken = NodeSet::default();
-    for element in doc.select(&profile.paragraphs) {
-        // Inside furniture, or inside a paragraph already read: one walk up.
-        let inside = |id: NodeId| removed.contains(&id) || taken.contains(&id);
-        if inside(element.id()) || element.ancestors().any(|a| inside(a.id())) {
-            continue;
-        }
-        taken.insert(element.id());
-        let mut kept = Vec::new();
-        for line in element_lines(element, removed) {
-            if line.is_empty() {
+    // Paragraphs in document order, none inside furniture or inside another
+    // paragraph: one walk down that skips those subtrees, not a walk up
+    // every paragraph's ancestors.
+    let mut stack = vec![doc.tree.root()];
+    while let Some(node) = stack.pop() {
+        if let Some(element) = ElementRef::wrap(node) {
+            if removed.contains(&node.id()) {
                 continue;
             }
-            if profile.drop_lines.iter().any(|r| r.is_match(&line)) {
-                body.dropped += 1;
-            } else if profile.copyright_lines.iter().any(|r| r.is_match(&line)) {
-                body.copyright.get_or_insert(line);
-            } else {
-                kept.push(line);
+            if profile.paragraphs.matches(&element) {
+                read_paragraph(element, profile, removed, &mut body);
+                continue;
             }
         }
-        // Lines come collapsed and non-empty, so joined with one space they
-        // are collapsed too; only a strip pattern can undo that.
-        let mut text = if kept.len() == 1 {
-            kept.pop().unwrap_or_default()
-        } else {
-            kept.join(" ")
-        };
-        let mut stripped = false;
-        for pattern in &profile.strip {
-            if pattern.is_match(&text) {
-                text = pattern.replace_all(&text, "").into_owned();
-                stripped = true;
-            }
-        }
-        if stripped {
-            text = collapse_whitespace(&text);
-        }
-        if text.is_empty() {
-            continue;
-        }
-        if profile.drop_paragraphs.iter().any(|r| r.is_match(&text)) {
-            body.dropped += 1;
-            continue;
-        }
-        body.paragraphs.push(text);
+        // Children are pushed last-first so they pop in document order.
+        stack.extend(node.children().rev().filter(|c| c.value().is_element()));
     }
 
     for element in images
@@ -209,6 +179,50 @@ pub fn read_body(
         }
     }
     body
+}
+
+/// Reads one paragraph into `body`: its lines, less those the profile drops
+/// or takes as the copyright line, joined and stripped; dropped if empty or
+/// matched by a drop pattern.
+fn read_paragraph(element: ElementRef, profile: &Profile, removed: &NodeSet, body: &mut Body) {
+    let mut kept = Vec::new();
+    for line in element_lines(element, removed) {
+        if line.is_empty() {
+            continue;
+        }
+        if profile.drop_lines.iter().any(|r| r.is_match(&line)) {
+            body.dropped += 1;
+        } else if profile.copyright_lines.iter().any(|r| r.is_match(&line)) {
+            body.copyright.get_or_insert(line);
+        } else {
+            kept.push(line);
+        }
+    }
+    // Lines come collapsed and non-empty, so joined with one space they
+    // are collapsed too; only a strip pattern can undo that.
+    let mut text = if kept.len() == 1 {
+        kept.pop().unwrap_or_default()
+    } else {
+        kept.join(" ")
+    };
+    let mut stripped = false;
+    for pattern in &profile.strip {
+        if pattern.is_match(&text) {
+            text = pattern.replace_all(&text, "").into_owned();
+            stripped = true;
+        }
+    }
+    if stripped {
+        text = collapse_whitespace(&text);
+    }
+    if text.is_empty() {
+        return;
+    }
+    if profile.drop_paragraphs.iter().any(|r| r.is_match(&text)) {
+        body.dropped += 1;
+        return;
+    }
+    body.paragraphs.push(text);
 }
 
 /// How many `<` the HTML holds: a bound on how deep its tags can nest, so a
@@ -651,6 +665,24 @@ mod tests {
     fn nested_paragraph_elements_count_once() {
         let body = body_of("<blockquote><p>引用</p></blockquote><p>正文</p>", "generic");
         assert_eq!(body.paragraphs, vec!["引用", "正文"]);
+    }
+
+    #[test]
+    fn paragraphs_come_in_the_order_the_page_shows_them() {
+        // A paragraph misplaced inside a table (not in a cell) is moved
+        // before the table by the parser, as a browser shows it: read in
+        // that order, not in the order of the source.
+        let body = body_of(
+            "<table><tr><td><p>格</p></td></tr><p>外</p></table><p>后</p>",
+            "generic",
+        );
+        assert_eq!(body.paragraphs, vec!["外", "格", "后"]);
+        // Furniture is skipped whole, paragraphs in it too, at any depth.
+        let body = body_of(
+            "<div><p>一</p><object><div><p>图</p></div></object><div><p>二</p></div></div>",
+            "generic",
+        );
+        assert_eq!(body.paragraphs, vec!["一", "二"]);
     }
 
     #[test]
