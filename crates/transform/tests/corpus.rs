@@ -11,10 +11,19 @@ use chrono::{DateTime, Utc};
 use wirehouse_extract::{frame, read_input, sha256_hex, Limits};
 use wirehouse_transform::{Article, ProfileSet, Transformer};
 
+// The package's folder as cargo gives it to the running test, not as it was
+// when the test was compiled: a target folder shared by several checkouts
+// (CI keeps one) may hold a test binary built in another.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 fn corpus_dir() -> PathBuf {
     std::env::var_os("WIREHOUSE_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+        .unwrap_or_else(|| manifest_dir().join("../../../shared/corpus"))
 }
 
 fn golden() -> Vec<BTreeMap<String, String>> {
@@ -22,9 +31,7 @@ fn golden() -> Vec<BTreeMap<String, String>> {
 }
 
 fn table(name: &str) -> Vec<BTreeMap<String, String>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/golden")
-        .join(name);
+    let path = manifest_dir().join("../../tests/golden").join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();

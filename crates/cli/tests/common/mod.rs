@@ -15,8 +15,17 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 pub type Row = BTreeMap<String, String>;
 
+// The package's folder as cargo gives it to the running test, not as it was
+// when the test was compiled: a target folder shared by several checkouts
+// (CI keeps one) may hold a test binary built in another.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    manifest_dir().join("../..")
 }
 
 pub fn corpus() -> PathBuf {
