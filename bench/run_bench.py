@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--bs4-max", type=int, default=20000)
     ap.add_argument("--work")
     ap.add_argument("--threads", default="2")
-    ap.add_argument("--repeat", type=int, default=3, help="rounds per corpus; medians are reported")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds per corpus; medians are reported")
     ap.add_argument("--bs4-repeat", type=int, default=1, help="rounds of the (slow) bs4 peer")
     a = ap.parse_args()
     work = pathlib.Path(a.work or tempfile.mkdtemp(prefix="wirehouse-bench-"))

@@ -262,32 +262,11 @@ const UNIQUE_COLUMNS: [&str; 5] = [
     "url_raw",
 ];
 
-/// Columns of a few short values repeated across a partition (one profile,
-/// a handful of zones, precisions, notes and column names, a flag): the
-/// dictionary and run-length encodings leave a few dozen bytes that zstd
-/// only makes larger (its frame costs more than it saves), and each zstd
-/// column costs a compression context, whose set-up asks the CPU for its
-/// features (a trap to the hypervisor on a virtual machine) — so they are
-/// written uncompressed.
-const SMALL_COLUMNS: [&str; 6] = [
-    "profile",
-    "column_name",
-    "published_tz",
-    "published_precision",
-    "published_note",
-    "has_feed_footer",
-];
-
 fn writer_properties() -> WriterProperties {
-    let builder = UNIQUE_COLUMNS
+    UNIQUE_COLUMNS
         .iter()
         .fold(WriterProperties::builder(), |builder, column| {
             builder.set_column_dictionary_enabled(ColumnPath::from(*column), false)
-        });
-    SMALL_COLUMNS
-        .iter()
-        .fold(builder, |builder, column| {
-            builder.set_column_compression(ColumnPath::from(*column), Compression::UNCOMPRESSED)
         })
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
