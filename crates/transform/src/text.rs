@@ -137,6 +137,11 @@ fn always_removed(name: &LocalName) -> bool {
 /// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
 /// elements; `images` are the page's `<img>` elements in document order
 /// ([`Survey::images`]), `base` resolves relative image URLs.
+///
+/// Paragraphs come in the order of the parsed page — where the parser moved
+/// misplaced content (a `<p>` in a table but outside its cells goes before
+/// the table), as a browser shows it; a paragraph inside another is read
+/// once, as part of the outer one.
 pub fn read_body(
     doc: &Html,
     profile: &Profile,
