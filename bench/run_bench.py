@@ -5,8 +5,9 @@ Generates corpora of N files from the real corpus (`wirehouse gen-corpus`), then
 measures, on each: `cat` of every file (the read limit), `wirehouse run`, the
 selectolax peer with --jobs 2, and the bs4 peer (on the smallest corpus only).
 Each command runs under /usr/bin/time for wall time, peak RSS and CPU use, in
---repeat interleaved rounds (the bs4 peer in --bs4-repeat of them); the table
-shows each command's median round. Prints a Markdown table and the ratios.
+--repeat interleaved rounds (the bs4 peer in --bs4-repeat of them), each right
+after an untimed read of the whole corpus, so every command starts with it in the
+page cache; the table shows each command's median round. Prints a Markdown table and the ratios.
 
 usage: run_bench.py --wirehouse BIN --python PY --peer PEER.py --templates DIR
                     [--sizes 20000,200000] [--bs4-max 20000] [--work DIR]
@@ -57,12 +58,14 @@ def main():
         if not corpus.exists():
             subprocess.run([a.wirehouse, "gen-corpus", "--templates", a.templates, "--count", str(n),
                             "--out", str(corpus), "--seed", "1"], check=True)
+            # The new files on disk before any timing: their write-back
+            # otherwise runs in kernel threads during the first rounds.
+            subprocess.run(["sync"], check=True)
         mb = corpus_bytes(corpus) / 1e6
         files = sorted(str(p) for p in corpus.rglob("*.md"))
-        # Warm the page cache so every contender reads from memory.
-        subprocess.run(["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"], check=True)
+        read_all = ["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"]
         contenders = {
-            "cat (read limit)": ["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"],
+            "cat (read limit)": read_all,
             # The output folder is filled in per round (see below).
             "wirehouse run": [a.wirehouse, "run", "--input", str(corpus), "--output", None,
                               "--progress", "quiet", "--full", "--threads", a.threads],
@@ -89,6 +92,15 @@ def main():
                 # 1.155 s against 1.035 s, medians of six) — a cost of the
                 # bench's own clean-up, which a nightly run does not pay.
                 cmd = [str(outs / f"out-{n}-{round_}") if c is None else c for c in cmd]
+                # Every command starts with the corpus in the page cache: this
+                # machine's kernel (DAMON, `pageout` of file pages idle for
+                # 60 s) drops cached files that were read only once in the last
+                # minute, and reading them back from disk made a 20k-file
+                # wirehouse round 40-50% slower (1.04-1.12 s right after a
+                # warm-up, 1.46-1.60 s after 75 s idle). Without this, a round
+                # ran after the peer's minute-long round at 200k, or bs4's at
+                # 20k, and the slow peer hid the disk reads the fast run paid.
+                subprocess.run(read_all, check=True)
                 runs[name].append(timed(cmd))
                 print(f"  {n} files, round {round_ + 1}: {name}: {runs[name][-1][0]:.2f} s", file=sys.stderr)
         results = {name: sorted(times)[len(times) // 2] for name, times in runs.items()}

@@ -30,17 +30,19 @@ pub enum Located {
 impl Locator {
     /// Looks for the value on `doc` (outside `removed` furniture) or in `url`.
     pub fn locate(&self, doc: &Html, url: &str, removed: &NodeSet) -> Located {
-        // Lazy passes: text is computed only until the first match is found.
-        // `pick = last` walks the page backwards, so it stops at the last
-        // match instead of reading every candidate.
+        // Lazy passes: elements are matched and their text computed only
+        // until the first match is found. `pick = last` reads the elements
+        // found from the last one back, so it stops at the last match
+        // instead of reading every candidate. Both go in the parsed page's
+        // order (`Prefiltered::select`).
         let candidates = |backwards: bool| -> Box<dyn Iterator<Item = (String, Option<NodeId>)>> {
             match (self.from, &self.selector) {
                 (Origin::Url, _) => Box::new(std::iter::once((url.to_string(), None))),
                 (Origin::Page, None) => Box::new(std::iter::empty()),
                 (Origin::Page, Some(selector)) => {
-                    let found = doc.select(selector);
+                    let found = selector.select(doc);
                     let found: Box<dyn Iterator<Item = ElementRef>> = if backwards {
-                        Box::new(found.rev())
+                        Box::new(found.collect::<Vec<_>>().into_iter().rev())
                     } else {
                         Box::new(found)
                     };
@@ -199,6 +201,18 @@ mod tests {
         );
         let spec = "from = \"url\"\nmatches = \"-(\\\\d{14})\\\\.html$\"";
         assert_eq!(value(locate(spec, "")), "01022021103000");
+    }
+
+    #[test]
+    fn first_and_last_are_in_the_parsed_pages_order() {
+        // The parser creates the `<b>` after the table's cell but moves it
+        // before the table (foster parenting): it is first on the page.
+        let html = "<table><tr><td>cell</td></tr><b>moved</b></table><b>after</b>";
+        assert_eq!(value(locate("selector = \"td, b\"", html)), "moved");
+        let spec = "selector = \"td, b\"\npick = \"last\"";
+        assert_eq!(value(locate(spec, html)), "after");
+        let spec = "selector = \"td, b\"\npick = \"last\"\nmatches = \"^c.*\"";
+        assert_eq!(value(locate(spec, html)), "cell");
     }
 
     #[test]

@@ -10,9 +10,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
-use markup5ever::LocalName;
+use markup5ever::{local_name, LocalName};
 use regex::Regex;
-use scraper::Selector;
+use scraper::selector::Simple;
+use scraper::{ElementRef, Selector};
+use selectors::matching::{
+    matches_selector, MatchingContext, MatchingForInvalidation, MatchingMode, NeedsSelectorFlags,
+    QuirksMode, SelectorCaches,
+};
+use selectors::parser::{Component, ParseRelative, SelectorList};
 use serde::Deserialize;
 
 use crate::source::{host_matches, known_source};
@@ -282,7 +288,7 @@ pub struct Profile {
     /// [`ALWAYS_REMOVED`] elements are furniture too.
     pub remove: RemoveRules,
     /// Paragraph selector.
-    pub paragraphs: Selector,
+    pub paragraphs: Prefiltered,
     /// Furniture paragraphs.
     pub drop_paragraphs: Vec<Regex>,
     /// Furniture lines.
@@ -307,7 +313,7 @@ pub struct RemoveRules {
     /// The entries that are bare element names.
     names: Vec<LocalName>,
     /// The other entries as one selector list (none when there are none).
-    selector: Option<Selector>,
+    selector: Option<Prefiltered>,
 }
 
 impl RemoveRules {
@@ -329,7 +335,11 @@ impl RemoveRules {
             }
         }
         if !others.is_empty() {
-            rules.selector = Some(selector(origin, "body.remove", &others.join(", "))?);
+            rules.selector = Some(Prefiltered::compile(
+                origin,
+                "body.remove",
+                &others.join(", "),
+            )?);
         }
         Ok(rules)
     }
@@ -339,12 +349,217 @@ impl RemoveRules {
         self.names.iter().any(|n| n == name)
     }
 
-    /// The entries that are not bare names, as one selector list: to be
-    /// matched with [`ElementRef::select`], which keeps its matching caches
-    /// from one element to the next (set up anew for every element, they
-    /// cost more than matching simple selectors).
-    pub fn selector(&self) -> Option<&Selector> {
+    /// The entries that are not bare names, as one selector list: matched
+    /// one element at a time when it has a prefilter (few elements pass it),
+    /// otherwise with [`ElementRef::select`], which keeps the matching caches
+    /// from one element to the next (set up anew for every element, they cost
+    /// more than matching simple selectors).
+    pub fn selector(&self) -> Option<&Prefiltered> {
         self.selector.as_ref()
+    }
+}
+
+/// A selector list compiled for matching page after page: with, when every
+/// selector of it allows one, a quick test an element must pass for the list
+/// to match it. Most elements of a page fail that test on a name or an
+/// attribute comparison and are never handed to the selector engine.
+#[derive(Debug)]
+pub struct Prefiltered {
+    /// The list as scraper parses and matches it.
+    selector: Selector,
+    /// The same list as the selector engine sees it: read for the
+    /// prefilter, and matched with caches kept across a page's elements.
+    list: SelectorList<Simple>,
+    prefilter: Option<Prefilter>,
+}
+
+impl Prefiltered {
+    fn compile(origin: &str, key: &str, css: &str) -> Result<Prefiltered, ProfileError> {
+        let selector = selector(origin, key, css)?;
+        // Parsed as scraper parses it (`Selector::parse`), so it cannot fail
+        // where that succeeded.
+        let list = SelectorList::parse(
+            &scraper::selector::Parser,
+            &mut cssparser::Parser::new(css),
+            ParseRelative::No,
+        )
+        .map_err(|e| {
+            ProfileError::new(
+                origin,
+                format!("{key}: invalid CSS selector {css:?}: {e:?}"),
+            )
+        })?;
+        let prefilter = Prefilter::of(&list);
+        Ok(Prefiltered {
+            selector,
+            list,
+            prefilter,
+        })
+    }
+
+    /// A matcher for the elements of one page.
+    pub fn matcher(&self) -> Matcher<'_> {
+        Matcher {
+            prefiltered: self,
+            caches: SelectorCaches::default(),
+        }
+    }
+
+    /// Every element of `doc` the list matches, found lazily, in the order
+    /// of the parsed page (where the parser moved misplaced content, as a
+    /// browser shows it; [`Html::select`](scraper::Html::select) gives them
+    /// in the order the parser created them).
+    pub fn select<'a>(
+        &'a self,
+        doc: &'a scraper::Html,
+    ) -> impl Iterator<Item = ElementRef<'a>> + 'a {
+        let mut matcher = self.matcher();
+        doc.tree
+            .root()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .filter(move |element| matcher.matches(element))
+    }
+
+    /// The list, as scraper matches it.
+    pub fn selector(&self) -> &Selector {
+        &self.selector
+    }
+
+    /// The quick test, or `None` when some selector's rightmost part asks for
+    /// nothing it can check (`*`, `:not(p)`): every element then goes to the
+    /// selector engine.
+    pub fn prefilter(&self) -> Option<&Prefilter> {
+        self.prefilter.as_ref()
+    }
+}
+
+/// Matches a [`Prefiltered`] list against the elements of one page, keeping
+/// the selector engine's caches from one element to the next: set up anew
+/// for every element, as [`Selector::matches`] does, they cost more than
+/// matching simple selectors.
+pub struct Matcher<'a> {
+    prefiltered: &'a Prefiltered,
+    caches: SelectorCaches,
+}
+
+impl Matcher<'_> {
+    /// Whether the list matches `element`: what [`Selector::matches`] says.
+    pub fn matches(&mut self, element: &ElementRef) -> bool {
+        if let Some(prefilter) = &self.prefiltered.prefilter {
+            if !prefilter.admits(element.value()) {
+                return false;
+            }
+        }
+        // As scraper's `Selector::matches` sets the engine up (no quirks
+        // mode, no bloom filter, `:scope` the root), caches aside.
+        let mut context = MatchingContext::new(
+            MatchingMode::Normal,
+            None,
+            &mut self.caches,
+            QuirksMode::NoQuirks,
+            NeedsSelectorFlags::No,
+            MatchingForInvalidation::No,
+        );
+        self.prefiltered
+            .list
+            .slice()
+            .iter()
+            .any(|selector| matches_selector(selector, 0, None, element, &mut context))
+    }
+}
+
+/// What an element must have for a selector list to match it: for each
+/// selector, one thing its rightmost compound asks of the element itself —
+/// an id, a class, an attribute or a name, the first of these it names
+/// (`p[role='text']` needs a `role`). An element that has none of the
+/// selectors' needs cannot match the list; one that has one still goes to
+/// the selector engine, which decides.
+///
+/// Needs are checked as the engine matches with scraper: names and
+/// attribute names as written or lower-cased, classes and ids as written
+/// (scraper matches in no-quirks mode whatever the page's doctype); a class
+/// is looked for as a piece of the `class` attribute, not one of its words.
+/// A test compares prefiltered matching with scraper's on the corpus and on
+/// pages written to trip it.
+#[derive(Debug, Clone, Default)]
+pub struct Prefilter {
+    /// Element names, as written and lower-cased (the engine compares HTML
+    /// elements' names with the latter, others' with the former).
+    names: Vec<LocalName>,
+    /// Attribute names, likewise.
+    attributes: Vec<LocalName>,
+    /// Text a `class` attribute holds.
+    classes: Vec<String>,
+    /// Values of an `id` attribute.
+    ids: Vec<String>,
+}
+
+impl Prefilter {
+    /// The needs of the selectors of `list`, or `None` when one of them
+    /// needs nothing checkable.
+    fn of(list: &SelectorList<Simple>) -> Option<Prefilter> {
+        let mut prefilter = Prefilter::default();
+        for selector in list.slice() {
+            // `iter` yields the rightmost compound and stops at its
+            // combinator: the part that must hold of the element itself.
+            // Its most telling need is kept: an id or a class is rarer than
+            // an attribute, and an attribute than a name.
+            let mut id = None;
+            let mut class = None;
+            let mut attribute = None;
+            let mut name = None;
+            for component in selector.iter() {
+                match component {
+                    Component::ID(value) => id = Some(value.0.to_string()),
+                    Component::Class(value) => class = Some(value.0.to_string()),
+                    Component::AttributeInNoNamespaceExists {
+                        local_name,
+                        local_name_lower,
+                    } => attribute = Some([local_name.0.clone(), local_name_lower.0.clone()]),
+                    Component::AttributeInNoNamespace { local_name, .. } => {
+                        attribute = Some([local_name.0.clone(), local_name.0.clone()])
+                    }
+                    Component::AttributeOther(other) => {
+                        attribute =
+                            Some([other.local_name.0.clone(), other.local_name_lower.0.clone()])
+                    }
+                    Component::LocalName(local) => {
+                        name = Some([local.name.0.clone(), local.lower_name.0.clone()])
+                    }
+                    // Pseudo-classes, `:is`, `:not`, `:has`, namespaces and
+                    // `*` narrow nothing down a cheap test could check.
+                    _ => {}
+                }
+            }
+            if let Some(id) = id {
+                prefilter.ids.push(id);
+            } else if let Some(class) = class {
+                prefilter.classes.push(class);
+            } else if let Some(attribute) = attribute {
+                prefilter.attributes.extend(attribute);
+            } else if let Some(name) = name {
+                prefilter.names.extend(name);
+            } else {
+                return None;
+            }
+        }
+        Some(prefilter)
+    }
+
+    /// Whether `element` has one of the needs: false means no selector of
+    /// the list can match it.
+    pub fn admits(&self, element: &scraper::node::Element) -> bool {
+        // Names are interned: comparing two is comparing two integers.
+        self.names.contains(&element.name.local)
+            || element.attrs.iter().any(|(key, value)| {
+                self.attributes.contains(&key.local)
+                    || (key.local == local_name!("class")
+                        && self.classes.iter().any(|class| {
+                            memchr::memmem::find(value.as_bytes(), class.as_bytes()).is_some()
+                        }))
+                    || (key.local == local_name!("id") && self.ids.iter().any(|id| **value == **id))
+            })
     }
 }
 
@@ -354,7 +569,7 @@ pub struct Locator {
     /// Page or URL.
     pub from: Origin,
     /// Elements (page locators).
-    pub selector: Option<Selector>,
+    pub selector: Option<Prefiltered>,
     /// Attribute read instead of the text.
     pub attribute: Option<String>,
     /// Which lines.
@@ -465,7 +680,11 @@ fn describe(spec: &LocatorSpec) -> String {
 impl Locator {
     fn compile(origin: &str, key: &str, spec: &LocatorSpec) -> Result<Locator, ProfileError> {
         let selector = match (spec.from, &spec.selector) {
-            (Origin::Page, Some(css)) => Some(selector(origin, &format!("{key}.selector"), css)?),
+            (Origin::Page, Some(css)) => Some(Prefiltered::compile(
+                origin,
+                &format!("{key}.selector"),
+                css,
+            )?),
             (Origin::Page, None) => {
                 return Err(ProfileError::new(
                     origin,
@@ -642,7 +861,7 @@ impl Profile {
             })
             .transpose()?;
         let remove = RemoveRules::compile(origin, &spec.body.remove)?;
-        let paragraphs = selector(
+        let paragraphs = Prefiltered::compile(
             origin,
             "body.paragraphs",
             spec.body
@@ -821,6 +1040,69 @@ mod tests {
             ("generic.toml".to_string(), "name = \"generic\"".to_string()),
             ("x.toml".to_string(), extra.to_string()),
         ])
+    }
+
+    #[test]
+    fn every_builtin_selector_has_a_prefilter_and_a_bare_pseudo_class_has_none() {
+        // Without one, `survey` falls back to matching the list against
+        // every element: still right, but the cost the prefilter removes.
+        for profile in ProfileSet::builtin().unwrap().iter() {
+            if let Some(remove) = profile.remove.selector() {
+                assert!(remove.prefilter().is_some(), "{}", profile.name);
+            }
+            assert!(profile.paragraphs.prefilter().is_some(), "{}", profile.name);
+            let locators = (profile.published.iter().map(|p| &p.locator))
+                .chain(&profile.byline)
+                .chain(&profile.lead)
+                .chain(&profile.copyright);
+            for selector in locators.filter_map(|l| l.selector.as_ref()) {
+                assert!(selector.prefilter().is_some(), "{}", profile.name);
+            }
+        }
+        for (css, checkable) in [
+            ("p[role='text'], .o-ads", true),
+            ("ul > li", true),
+            ("*", false),
+            (".o-ads, :not(div)", false),
+            ("div :first-child", false),
+        ] {
+            let prefiltered = Prefiltered::compile("test", "body.remove", css).unwrap();
+            assert_eq!(prefiltered.prefilter().is_some(), checkable, "{css}");
+        }
+    }
+
+    #[test]
+    fn the_prefilter_admits_what_the_rightmost_compound_asks_for() {
+        let prefiltered = Prefiltered::compile(
+            "test",
+            "body.remove",
+            "p[role='text'], div .o-ads, #zoom, img[SRC]",
+        )
+        .unwrap();
+        let prefilter = prefiltered.prefilter().unwrap();
+        let html = scraper::Html::parse_fragment(
+            "<p ROLE='x'>1</p><p>2</p><span class='a o-ads-wide'>3</span><span class='O-ADS'>4</span>\
+             <b id='zoom'>5</b><b id='ZOOM'>6</b><img src='s'><img alt='a'><div role='text'>7</div>",
+        );
+        let admitted: Vec<String> = html
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+            .filter(|e| prefilter.admits(e.value()))
+            .map(|e| e.html())
+            .collect();
+        assert_eq!(
+            admitted,
+            [
+                "<p role=\"x\">1</p>",
+                "<span class=\"a o-ads-wide\">3</span>",
+                "<b id=\"zoom\">5</b>",
+                "<img src=\"s\">",
+                // `role` is what `p[role='text']` needs first; the selector
+                // engine then turns the `div` down.
+                "<div role=\"text\">7</div>",
+            ]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use ego_tree::NodeId;
 use markup5ever::{local_name, LocalName};
 use scraper::{ElementRef, Html, Node};
 
-use crate::profile::Profile;
+use crate::profile::{Prefiltered, Profile};
 use crate::url::{percent_decode, resolve};
 
 /// A set of elements of one page (furniture, elements already read). Node ids
@@ -81,11 +81,12 @@ pub struct Survey {
 
 /// Walks `doc` once for its nesting depth (up to `limit + 1`), its furniture
 /// under `profile`, and its images: one pass instead of three over a page
-/// the parser has just built (and a second for the profile's remove
-/// selectors that are not bare names, if it has any).
+/// the parser has just built. The profile's remove selectors that are not
+/// bare names are matched in the same walk.
 pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
     let mut survey = Survey::default();
     let mut depth = 0usize;
+    let mut remove = profile.remove.selector().map(Prefiltered::matcher);
     for edge in doc.tree.root().traverse() {
         match edge {
             ego_tree::iter::Edge::Open(node) => {
@@ -98,7 +99,12 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
                     break;
                 }
                 let name = &element.value().name.local;
-                if always_removed(name) || profile.remove.names(name) {
+                if always_removed(name)
+                    || profile.remove.names(name)
+                    || remove
+                        .as_mut()
+                        .is_some_and(|remove| remove.matches(&element))
+                {
                     survey.furniture.insert(element.id());
                 }
                 if *name == local_name!("img") {
@@ -107,12 +113,6 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
             }
             ego_tree::iter::Edge::Close(node) if node.value().is_element() => depth -= 1,
             ego_tree::iter::Edge::Close(_) => {}
-        }
-    }
-    if let Some(selector) = profile.remove.selector() {
-        if survey.depth <= limit {
-            let picked = doc.root_element().select(selector).map(|e| e.id());
-            survey.furniture.extend(picked);
         }
     }
     survey
@@ -153,13 +153,14 @@ pub fn read_body(
     // Paragraphs in document order, none inside furniture or inside another
     // paragraph: one walk down that skips those subtrees, not a walk up
     // every paragraph's ancestors.
+    let mut paragraphs = profile.paragraphs.matcher();
     let mut stack = vec![doc.tree.root()];
     while let Some(node) = stack.pop() {
         if let Some(element) = ElementRef::wrap(node) {
             if removed.contains(&node.id()) {
                 continue;
             }
-            if profile.paragraphs.matches(&element) {
+            if paragraphs.matches(&element) {
                 read_paragraph(element, profile, removed, &mut body);
                 continue;
             }

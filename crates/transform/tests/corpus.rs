@@ -367,8 +367,10 @@ fn every_corpus_file_has_the_golden_profile_fields() {
     );
 }
 
-#[test]
-fn the_furniture_is_what_the_remove_list_as_one_selector_and_the_always_removed_tags_pick() {
+/// The HTML of every corpus page, and pages made to trip the selector
+/// prefilters: names, classes, ids and attributes in other cases and
+/// namespaces than the selectors'.
+fn selector_test_pages() -> Vec<String> {
     let root = corpus_dir();
     let mut files = Vec::new();
     article_files(&root, &root, &mut files);
@@ -385,9 +387,61 @@ fn the_furniture_is_what_the_remove_list_as_one_selector_and_the_always_removed_
          <SMALL>S</SMALL><Section>x</Section><math><mi>h3</mi></math><h3>h</h3>"
             .into(),
     );
-    let profiles = ProfileSet::builtin().unwrap();
+    // Classes, ids and attributes in other cases than the rules', in quirks
+    // mode (no doctype: classes and ids match whatever their case) and in
+    // no-quirks mode (they match only as written); a class as part of a
+    // longer one, which must not match.
+    let mixed = "<div CLASS='O-Ads'>a</div><div class='x o-ads-wide'>b</div><P ROLE='text'>c</P>\
+                 <p role=TEXT>d</p><div Data-O-Ads-Name='x'>e</div><img SRC='/icon-zoom.png'>\
+                 <div id='ZoomAttribute'>f</div><span class='image-caption x'>g</span>\
+                 <svg><a class='o-ads'>h</a></svg><ul><li>1</li><li class='Last'>2</li></ul>";
+    pages.push(mixed.into());
+    pages.push(format!("<!DOCTYPE html>{mixed}"));
+    pages
+}
+
+#[test]
+fn the_furniture_is_what_the_remove_list_as_one_selector_and_the_always_removed_tags_pick() {
+    let pages = selector_test_pages();
+    // Selectors of every shape a profile may hold, some with a rightmost
+    // part the prefilter can check and some without.
+    let shapes = [
+        vec![
+            "div.o-ads",
+            "#zoomattribute",
+            "[data-o-ads-name]",
+            "p[role='text']",
+        ],
+        vec![
+            "ul > li.last",
+            "svg a",
+            "[CLASS~='image-caption']",
+            "img[src*='icon-zoom']",
+        ],
+        vec!["li:nth-child(2)", "div:has(> p)", ".o-ads"],
+        vec![".o-ads", ":not(div)"],
+        vec!["p, li:is(.last)"],
+        vec!["*"],
+    ];
+    let custom = ProfileSet::from_texts(
+        std::iter::once(("generic.toml".to_string(), "name = \"generic\"".to_string())).chain(
+            shapes.iter().enumerate().map(|(i, remove)| {
+                let list: Vec<String> = remove.iter().map(|css| format!("{css:?}")).collect();
+                (
+                    format!("shape{i}.toml"),
+                    format!(
+                        "name = \"shape{i}\"\nsource = \"shape{i}\"\nhosts = [\"shape{i}.org\"]\n\
+                         [body]\nremove = [{}]",
+                        list.join(", ")
+                    ),
+                )
+            }),
+        ),
+    )
+    .unwrap();
+    let builtin = ProfileSet::builtin().unwrap();
     let mut picked_any = 0;
-    for profile in profiles.iter() {
+    for profile in builtin.iter().chain(custom.iter()) {
         let mut list = profile.spec.body.remove.clone();
         list.extend(wirehouse_transform::profile::ALWAYS_REMOVED.map(String::from));
         let whole = scraper::Selector::parse(&list.join(", ")).unwrap();
@@ -405,4 +459,35 @@ fn the_furniture_is_what_the_remove_list_as_one_selector_and_the_always_removed_
         }
     }
     assert!(picked_any > 100, "only {picked_any} elements picked");
+}
+
+#[test]
+fn paragraph_and_locator_selectors_pick_what_the_selector_engine_picks() {
+    let pages = selector_test_pages();
+    let profiles = ProfileSet::builtin().unwrap();
+    let mut picked_any = 0;
+    for profile in profiles.iter() {
+        let locators = (profile.published.iter().map(|p| &p.locator))
+            .chain(&profile.byline)
+            .chain(&profile.lead)
+            .chain(&profile.copyright);
+        let selectors = locators
+            .filter_map(|l| l.selector.as_ref())
+            .chain([&profile.paragraphs]);
+        for selector in selectors {
+            for html in &pages {
+                let doc = scraper::Html::parse_document(html);
+                let by_prefilter: Vec<_> = selector.select(&doc).map(|e| e.id()).collect();
+                // In the parsed page's order, as `ElementRef::select` walks.
+                let by_engine: Vec<_> = doc
+                    .root_element()
+                    .select(selector.selector())
+                    .map(|e| e.id())
+                    .collect();
+                assert_eq!(by_prefilter, by_engine, "profile {}", profile.name);
+                picked_any += by_prefilter.len();
+            }
+        }
+    }
+    assert!(picked_any > 1000, "only {picked_any} elements picked");
 }
