@@ -6,8 +6,9 @@ measures, on each: `cat` of every file (the read limit), `wirehouse run`, the
 selectolax peer with --jobs 2, and the bs4 peer (on the smallest corpus only).
 Each command runs under /usr/bin/time for wall time, peak RSS and CPU use, in
 --repeat interleaved rounds (the bs4 peer in --bs4-repeat of them), each right
-after an untimed read of the whole corpus, so every command starts with it in the
-page cache; the table shows each command's median round. Prints a Markdown table and the ratios.
+after a `sync` and an untimed read of the whole corpus, so every command starts
+with earlier output on disk and the corpus in the page cache; the table shows
+each command's median round. Prints a Markdown table and the ratios.
 
 usage: run_bench.py --wirehouse BIN --python PY --peer PEER.py --templates DIR
                     [--sizes 20000,200000] [--bs4-max 20000] [--work DIR]
@@ -100,6 +101,9 @@ def main():
                 # warm-up, 1.46-1.60 s after 75 s idle). Without this, a round
                 # ran after the peer's minute-long round at 200k, or bs4's at
                 # 20k, and the slow peer hid the disk reads the fast run paid.
+                # Earlier rounds' output goes to disk first, so its write-back
+                # does not land in this one (about 3% at 20k files).
+                subprocess.run(["sync"], check=True)
                 subprocess.run(read_all, check=True)
                 runs[name].append(timed(cmd))
                 print(f"  {n} files, round {round_ + 1}: {name}: {runs[name][-1][0]:.2f} s", file=sys.stderr)
