@@ -349,11 +349,8 @@ impl RemoveRules {
         self.names.iter().any(|n| n == name)
     }
 
-    /// The entries that are not bare names, as one selector list: matched
-    /// one element at a time when it has a prefilter (few elements pass it),
-    /// otherwise with [`ElementRef::select`], which keeps the matching caches
-    /// from one element to the next (set up anew for every element, they cost
-    /// more than matching simple selectors).
+    /// The entries that are not bare names, as one selector list (matched in
+    /// the survey walk, with a [`Matcher`] per page).
     pub fn selector(&self) -> Option<&Prefiltered> {
         self.selector.as_ref()
     }
@@ -1044,8 +1041,8 @@ mod tests {
 
     #[test]
     fn every_builtin_selector_has_a_prefilter_and_a_bare_pseudo_class_has_none() {
-        // Without one, `survey` falls back to matching the list against
-        // every element: still right, but the cost the prefilter removes.
+        // Without one, every element of a page goes to the selector engine:
+        // still right, but the cost the prefilter removes.
         for profile in ProfileSet::builtin().unwrap().iter() {
             if let Some(remove) = profile.remove.selector() {
                 assert!(remove.prefilter().is_some(), "{}", profile.name);

@@ -387,10 +387,11 @@ fn selector_test_pages() -> Vec<String> {
          <SMALL>S</SMALL><Section>x</Section><math><mi>h3</mi></math><h3>h</h3>"
             .into(),
     );
-    // Classes, ids and attributes in other cases than the rules', in quirks
-    // mode (no doctype: classes and ids match whatever their case) and in
-    // no-quirks mode (they match only as written); a class as part of a
-    // longer one, which must not match.
+    // Classes, ids and attributes in other cases than the rules', without a
+    // doctype (quirks mode, where the HTML standard matches classes and ids
+    // whatever their case; scraper matches as in no-quirks mode either way,
+    // and the prefilter must agree with it) and with one; a class as part of
+    // a longer one, which must not match.
     let mixed = "<div CLASS='O-Ads'>a</div><div class='x o-ads-wide'>b</div><P ROLE='text'>c</P>\
                  <p role=TEXT>d</p><div Data-O-Ads-Name='x'>e</div><img SRC='/icon-zoom.png'>\
                  <div id='ZoomAttribute'>f</div><span class='image-caption x'>g</span>\
