@@ -63,7 +63,6 @@ def main():
             # otherwise runs in kernel threads during the first rounds.
             subprocess.run(["sync"], check=True)
         mb = corpus_bytes(corpus) / 1e6
-        files = sorted(str(p) for p in corpus.rglob("*.md"))
         read_all = ["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"]
         contenders = {
             "cat (read limit)": read_all,
@@ -100,7 +99,8 @@ def main():
                 # wirehouse round 40-50% slower (1.04-1.12 s right after a
                 # warm-up, 1.46-1.60 s after 75 s idle). Without this, a round
                 # ran after the peer's minute-long round at 200k, or bs4's at
-                # 20k, and the slow peer hid the disk reads the fast run paid.
+                # 20k; the same seconds of reading are a few percent of a peer
+                # round and up to half of a one-second run.
                 # Earlier rounds' output goes to disk first, so its write-back
                 # does not land in this one (about 3% at 20k files).
                 subprocess.run(["sync"], check=True)
