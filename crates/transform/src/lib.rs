@@ -19,6 +19,7 @@
 //! record; a value that cannot be read is null with a note, never a guess;
 //! nothing here panics on input.
 
+pub mod blocks;
 pub mod locate;
 pub mod profile;
 pub mod published;
@@ -28,9 +29,12 @@ pub mod time;
 pub mod url;
 
 use chrono::{DateTime, Utc};
-use scraper::Html;
+use std::borrow::Cow;
+
+use scraper::{ElementRef, Html};
 use wirehouse_extract::RawArticle;
 
+pub use blocks::{Block, Place};
 pub use profile::{Profile, ProfileError, ProfileSet};
 pub use time::{FeedTimeError, Note, Precision};
 pub use url::UrlError;
@@ -149,22 +153,29 @@ impl Transformer {
 
     /// Turns one framed file into its record.
     pub fn transform(&self, raw: &RawArticle) -> Result<Article, TransformError> {
-        self.build(raw, None)
+        self.build(raw, None).map(|(article, _)| article)
     }
 
     /// Like [`Transformer::transform`], and says which rule produced each
     /// field: the tool for debugging a profile.
     pub fn inspect(&self, raw: &RawArticle) -> Result<(Article, Trace), TransformError> {
-        let mut trace = Trace::new();
-        let article = self.build(raw, Some(&mut trace))?;
-        Ok((article, trace))
+        let mut fields = Vec::new();
+        let (article, blocks) = self.build(raw, Some(&mut fields))?;
+        Ok((
+            article,
+            Trace {
+                fields,
+                blocks: blocks.unwrap_or_default(),
+            },
+        ))
     }
 
     fn build(
         &self,
         raw: &RawArticle,
-        mut trace: Option<&mut Trace>,
-    ) -> Result<Article, TransformError> {
+        mut trace: Option<&mut Vec<(&'static str, String)>>,
+    ) -> Result<(Article, Option<Vec<Block>>), TransformError> {
+        let log_blocks = trace.is_some();
         // A rule's description is only written when someone asks (`inspect`).
         let mut note = |field: &'static str, rule: &dyn Fn() -> String| {
             if let Some(trace) = trace.as_deref_mut() {
@@ -239,63 +250,114 @@ impl Transformer {
                 .unwrap_or_else(|| "no published locator".into())
         });
 
-        // The first locator that finds a value wins; its element is then
-        // furniture, so the value is not repeated in the body.
+        // The first page locator that finds a value wins; its element is then
+        // claimed, so its text is that field's and not the body's.
+        let mut claims = blocks::Claims::default();
         let mut locate = |field: &'static str,
+                          place: Place,
                           locators: &[&profile::Locator],
-                          removed: &mut text::NodeSet| {
-            for locator in locators {
+                          removed: &mut text::NodeSet,
+                          claims: &mut blocks::Claims| {
+            for locator in locators.iter().filter(|l| l.is_page_or_url()) {
                 if let locate::Located::Found { value, element } =
                     locator.locate(&doc, &canonical.url, removed)
                 {
                     if let Some(element) = element {
                         removed.insert(element);
+                        claims.insert(element, (place, locator.describe.clone()));
                     }
                     note(field, &|| locator.describe.clone());
                     return Some(value);
                 }
             }
-            if !locators.is_empty() {
-                note(field, &|| {
-                    let tried: Vec<&str> = locators.iter().map(|l| l.describe.as_str()).collect();
-                    format!("{} (nothing there)", tried.join("; "))
-                });
-            }
             None
         };
         let bylines: Vec<&profile::Locator> = profile.byline.iter().collect();
-        let byline = locate("byline", &bylines, &mut removed);
-        let lead = locate(
+        let mut byline = locate("byline", Place::Byline, &bylines, &mut removed, &mut claims);
+        let mut lead = locate(
             "lead",
+            Place::Lead,
             &profile.lead.iter().collect::<Vec<_>>(),
             &mut removed,
+            &mut claims,
         );
         let copyright_element = locate(
             "copyright",
+            Place::Copyright,
             &profile.copyright.iter().collect::<Vec<_>>(),
             &mut removed,
+            &mut claims,
         );
+        // The published time's element last: a byline may share it (a
+        // byline line above the date), and then the byline claimed it.
+        if let (Some(element), Some(rule)) = (published.element, &published.rule) {
+            removed.insert(element);
+            claims
+                .entry(element)
+                .and_modify(|(_, claimed)| claimed.push_str(&format!("; {rule}")))
+                .or_insert_with(|| (Place::Published, rule.clone()));
+        }
 
-        let body = text::read_body(&doc, profile, &canonical.url, &removed, &survey.images);
+        let mut blocks = blocks::read_blocks(
+            &doc,
+            profile,
+            &removed,
+            &survey.captions,
+            &survey.repeats,
+            &claims,
+            &title,
+            log_blocks,
+        );
+        // Credits in the text and at the head of the lead: always cut out,
+        // the value is the byline when no earlier locator found one.
+        for locator in &profile.byline {
+            let cut = match locator.from {
+                profile::Origin::Text => blocks.cut(locator, byline.is_none()),
+                profile::Origin::Lead => {
+                    cut_lead(&mut lead, locator, &mut blocks, byline.is_none())
+                }
+                _ => None,
+            };
+            if let Some(value) = cut {
+                if byline.is_none() {
+                    note("byline", &|| locator.describe.clone());
+                    byline = Some(value);
+                }
+            }
+        }
+        if profile.byline.is_empty() {
+            note("byline", &|| "no byline locator".into());
+        } else if byline.is_none() {
+            note("byline", &|| {
+                let tried: Vec<&str> = profile.byline.iter().map(|l| l.describe.as_str()).collect();
+                format!("{} (nothing there)", tried.join("; "))
+            });
+        }
+        let byline = byline
+            .map(|b| text::byline_names(&b))
+            .filter(|b| !b.is_empty());
         note("body_text", &|| {
             format!(
-                "{} paragraph(s) of `{}`, {} dropped by profile patterns",
-                body.paragraphs.len(),
-                profile
-                    .spec
-                    .body
-                    .paragraphs
-                    .as_deref()
-                    .unwrap_or("p, h2, h3, h4, blockquote, pre"),
-                body.dropped
+                "{} text block(s) in the body, {} dropped by named rules",
+                blocks.paragraphs.len(),
+                blocks.dropped
             )
         });
-        let copyright = copyright_element.or(body.copyright);
-        let body_text = body.paragraphs.join("\n\n");
+        let images = text::read_images(&doc, &canonical.url, &removed, &survey.images);
+        let copyright = copyright_element.or(blocks.copyright).map(|mut line| {
+            for pattern in &profile.copyright_strip {
+                if pattern.is_match(&line) {
+                    line = text::collapse_whitespace(&pattern.replace_all(&line, ""));
+                }
+            }
+            line
+        });
+        let body_text = blocks.paragraphs.join("\n\n");
         let char_count = text::non_whitespace_chars(&body_text);
         let feed_lag_s = published.utc.map(|p| (feed_time_utc - p).num_seconds());
+        let log = blocks.log.take();
 
-        Ok(Article {
+        let article = Article {
             article_id: url::article_id(&canonical.url),
             source,
             profile: profile.name.clone(),
@@ -315,19 +377,67 @@ impl Transformer {
             feed_lag_s,
             byline,
             lead,
-            paragraph_count: saturating_i32(body.paragraphs.len()),
+            paragraph_count: saturating_i32(blocks.paragraphs.len()),
             char_count: saturating_i32(char_count),
             body_text,
-            image_urls: body.images,
+            image_urls: images,
             copyright,
             has_feed_footer,
-        })
+        };
+        Ok((article, log))
     }
 }
 
-/// Which rule produced each field of a record: `(field, rule)` pairs in the
-/// order the fields were read.
-pub type Trace = Vec<(&'static str, String)>;
+/// How a record was made: which rule produced each field, and where every
+/// text block of the page went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// `(field, rule)` pairs in the order the fields were read.
+    pub fields: Vec<(&'static str, String)>,
+    /// Every text block of the page in page order, with its place and rule.
+    pub blocks: Vec<Block>,
+}
+
+/// Runs a `from = "lead"` byline locator: the match is cut out of the lead
+/// (a lead left empty is none) and its value returned; the block log says
+/// where the cut text went (see [`blocks::Blocks::cut`]).
+fn cut_lead(
+    lead: &mut Option<String>,
+    locator: &profile::Locator,
+    blocks: &mut blocks::Blocks,
+    used: bool,
+) -> Option<String> {
+    let text = lead.take()?;
+    let texts = [text];
+    let Some((_, value, range)) = locator.locate_in(&texts) else {
+        *lead = texts.into_iter().next();
+        return None;
+    };
+    let [text] = texts;
+    let cut = text::collapse_whitespace(&text[range.clone()]);
+    let rest =
+        text::collapse_whitespace(&format!("{} {}", &text[..range.start], &text[range.end..]));
+    *lead = (!rest.is_empty()).then_some(rest);
+    if let Some(log) = blocks.log.as_mut() {
+        let (place, rule) = if used {
+            (Place::Byline, locator.describe.clone())
+        } else {
+            (
+                Place::Dropped,
+                format!(
+                    "{} (a credit; the byline came from an earlier rule)",
+                    locator.describe
+                ),
+            )
+        };
+        log.push(Block {
+            place,
+            rule,
+            text: cut,
+        });
+    }
+    Some(value)
+}
 
 fn saturating_i32(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -340,8 +450,17 @@ fn clean_title(
     canonical_url: &str,
     profile: &Profile,
 ) -> (String, Option<String>, String) {
-    let mut title = text::collapse_whitespace(raw);
-    let mut rule = String::from("link text, whitespace collapsed");
+    let mut rule = String::from("link text");
+    let unescaped = undo_markdown_escapes(raw);
+    if let Cow::Owned(_) = unescaped {
+        rule.push_str(", markdown escapes undone");
+    }
+    let decoded = decode_entities(&unescaped);
+    if let Cow::Owned(_) = decoded {
+        rule.push_str(", HTML entities decoded");
+    }
+    let mut title = text::collapse_whitespace(&decoded);
+    rule.push_str(", whitespace collapsed");
     for suffix in &profile.title.strip_suffixes {
         if let Some(stripped) = title.strip_suffix(suffix.as_str()) {
             title = stripped.trim_end().to_string();
@@ -352,8 +471,13 @@ fn clean_title(
     let mut column = None;
     if let Some(prefix) = &profile.column_prefix {
         if let Some(captures) = prefix.captures(&title) {
+            // The first group that took part: a pattern may list several
+            // shapes of column, one group each.
             let name = captures
-                .get(1)
+                .iter()
+                .skip(1)
+                .flatten()
+                .next()
                 .map_or("", |m| m.as_str())
                 .trim()
                 .to_string();
@@ -391,6 +515,53 @@ fn clean_title(
         }
     }
     (title, column, rule)
+}
+
+/// The link text with the archiver's markdown escapes undone: a backslash
+/// before a punctuation mark (`\[`, `\“`, `\*`) stands for the mark alone.
+/// A backslash before a letter, a digit or a space is left as written.
+fn undo_markdown_escapes(raw: &str) -> Cow<'_, str> {
+    if !raw.contains('\\') {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(&next) = chars.peek() {
+                if !next.is_alphanumeric() && !next.is_whitespace() {
+                    out.push(next);
+                    chars.next();
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// The link text with HTML character references decoded (`&quot;`, `&#39;`,
+/// `&amp;`), as the HTML parser decodes a `<title>` (whose text holds no
+/// tags, so `<` in a title stays text).
+fn decode_entities(text: &str) -> Cow<'_, str> {
+    // Only a `</title` could end the parser's title early.
+    if !text.contains('&') || text.to_ascii_lowercase().contains("</title") {
+        return Cow::Borrowed(text);
+    }
+    let doc = Html::parse_document(&format!("<title>{text}</title>"));
+    let decoded: String = doc
+        .tree
+        .nodes()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().name.local == markup5ever::local_name!("title"))
+        .map(|title| title.text().collect())
+        .unwrap_or_else(|| text.to_string());
+    if decoded == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(decoded)
+    }
 }
 
 /// The URL path segment after the segment equal to `marker`, decoded.

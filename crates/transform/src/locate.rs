@@ -2,6 +2,8 @@
 
 use crate::text::NodeSet;
 
+use std::ops::Range;
+
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
@@ -28,6 +30,11 @@ pub enum Located {
 }
 
 impl Locator {
+    /// Whether it reads the page or the URL (not text already read).
+    pub fn is_page_or_url(&self) -> bool {
+        matches!(self.from, Origin::Page | Origin::Url)
+    }
+
     /// Looks for the value on `doc` (outside `removed` furniture) or in `url`.
     pub fn locate(&self, doc: &Html, url: &str, removed: &NodeSet) -> Located {
         // Lazy passes: elements are matched and their text computed only
@@ -38,7 +45,9 @@ impl Locator {
         let candidates = |backwards: bool| -> Box<dyn Iterator<Item = (String, Option<NodeId>)>> {
             match (self.from, &self.selector) {
                 (Origin::Url, _) => Box::new(std::iter::once((url.to_string(), None))),
-                (Origin::Page, None) => Box::new(std::iter::empty()),
+                (Origin::Page, None) | (Origin::Text | Origin::Lead, _) => {
+                    Box::new(std::iter::empty())
+                }
                 (Origin::Page, Some(selector)) => {
                     let found = selector.select(doc);
                     let found: Box<dyn Iterator<Item = ElementRef>> = if backwards {
@@ -48,7 +57,7 @@ impl Locator {
                     };
                     Box::new(
                         found
-                            .filter(|e| !is_within(*e, removed))
+                            .filter(|e| self.in_furniture || !is_within(*e, removed))
                             .map(|e| (self.text_of(e, removed), Some(e.id())))
                             .filter(|(text, _)| !text.is_empty()),
                     )
@@ -91,6 +100,30 @@ impl Locator {
                 Located::Found { value, element }
             }
             None => Located::Mismatch { text: first_text },
+        }
+    }
+
+    /// For `text` and `lead` locators: the first of `texts` (the last, with
+    /// `pick = "last"`) that `matches` finds a value in. Returns its index,
+    /// the value (first capture group, trimmed, `strip` applied) and the
+    /// byte range of the whole match, which the caller cuts out of that text.
+    pub fn locate_in(&self, texts: &[String]) -> Option<(usize, String, Range<usize>)> {
+        let pattern = self.matches.as_ref()?;
+        let found = |(i, text): (usize, &String)| {
+            let captures = pattern.captures(text)?;
+            let whole = captures.get(0)?;
+            let mut value = captures.get(1).unwrap_or(whole).as_str().trim().to_string();
+            for strip in &self.strip {
+                if strip.is_match(&value) {
+                    value = collapse_whitespace(&strip.replace_all(&value, ""));
+                }
+            }
+            (!value.is_empty()).then(|| (i, value, whole.range()))
+        };
+        let indexed = texts.iter().enumerate();
+        match self.pick {
+            Pick::First => indexed.clone().find_map(found),
+            Pick::Last => indexed.rev().find_map(found),
         }
     }
 

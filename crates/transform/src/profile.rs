@@ -33,9 +33,6 @@ pub const ALWAYS_REMOVED: [&str; 10] = [
     "script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "canvas", "head",
 ];
 
-/// Paragraph elements when a profile names none.
-const DEFAULT_PARAGRAPHS: &str = "p, h2, h3, h4, blockquote, pre";
-
 /// The profiles shipped with wirehouse, as in `pipelines/profiles/`.
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -139,6 +136,13 @@ pub enum Origin {
     Page,
     /// The article's canonical URL.
     Url,
+    /// The body's text blocks, once read: `matches` finds the value in a
+    /// block (its first capture group), and the whole match is cut out of
+    /// the body (a credit line closing the text).
+    Text,
+    /// The lead, once read: as `text`, the match is cut out of the lead (an
+    /// author named at the head of the standfirst).
+    Lead,
 }
 
 /// Which `<br>`-separated lines of an element's text to take.
@@ -212,6 +216,10 @@ pub struct LocatorSpec {
     /// `2020-10-02 05:08` before trying the formats (published only).
     #[serde(default)]
     pub chinese_clock: bool,
+    /// Look inside furniture too: a value kept in a block the body drops
+    /// (CDT's archive card names the author).
+    #[serde(default)]
+    pub in_furniture: bool,
 }
 
 /// Copyright rules.
@@ -224,6 +232,10 @@ pub struct CopyrightSpec {
     /// that matches is the copyright line, not article text.
     #[serde(default = "default_copyright_lines")]
     pub lines: Vec<String>,
+    /// Regular expressions cut out of the copyright line (a rights notice
+    /// that follows the holder's name).
+    #[serde(default)]
+    pub strip: Vec<String>,
 }
 
 impl Default for CopyrightSpec {
@@ -231,6 +243,7 @@ impl Default for CopyrightSpec {
         CopyrightSpec {
             selector: None,
             lines: default_copyright_lines(),
+            strip: Vec::new(),
         }
     }
 }
@@ -239,16 +252,33 @@ fn default_copyright_lines() -> Vec<String> {
     vec!["^©".into()]
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// Body rules.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BodySpec {
     /// CSS selectors of furniture removed before text and images are read
     /// (scripts, styles and embeds are always removed).
     #[serde(default)]
     pub remove: Vec<String>,
-    /// CSS selector of the elements that are paragraphs.
+    /// CSS selectors of captions and picture credits: their text is
+    /// dropped, the pictures in them stay the article's.
+    #[serde(default)]
+    pub captions: Vec<String>,
+    /// CSS selectors of pull quotes and other repeats: a block inside is
+    /// dropped when its text is in another body block, and kept otherwise.
+    #[serde(default)]
+    pub drop_repeats: Vec<String>,
+    /// No longer read: every text block of the page is placed (see
+    /// `blocks`); kept so that an old profile gets a message that says so.
     pub paragraphs: Option<String>,
+    /// Whether a block made only of links (related stories, "read more")
+    /// is dropped (default true).
+    #[serde(default = "yes")]
+    pub drop_links_only: bool,
     /// Regular expressions: a paragraph that matches is furniture.
     #[serde(default)]
     pub drop_paragraphs: Vec<String>,
@@ -259,6 +289,21 @@ pub struct BodySpec {
     /// Regular expressions: text they match is cut out of every paragraph.
     #[serde(default)]
     pub strip: Vec<String>,
+}
+
+impl Default for BodySpec {
+    fn default() -> BodySpec {
+        BodySpec {
+            remove: Vec::new(),
+            captions: Vec::new(),
+            drop_repeats: Vec::new(),
+            paragraphs: None,
+            drop_links_only: true,
+            drop_paragraphs: Vec::new(),
+            drop_lines: Vec::new(),
+            strip: Vec::new(),
+        }
+    }
 }
 
 /// A compiled profile, ready to apply.
@@ -284,11 +329,17 @@ pub struct Profile {
     pub copyright: Option<Locator>,
     /// Copyright line patterns.
     pub copyright_lines: Vec<Regex>,
+    /// Text cut out of the copyright line.
+    pub copyright_strip: Vec<Regex>,
     /// Furniture: the `body.remove` entries, matched in one walk.
     /// [`ALWAYS_REMOVED`] elements are furniture too.
     pub remove: RemoveRules,
-    /// Paragraph selector.
-    pub paragraphs: Prefiltered,
+    /// Captions: the `body.captions` entries, whose text is dropped but
+    /// whose pictures are the article's.
+    pub captions: RemoveRules,
+    /// Repeats: the `body.drop_repeats` entries, whose blocks are dropped
+    /// only where the body says the same elsewhere.
+    pub repeats: RemoveRules,
     /// Furniture paragraphs.
     pub drop_paragraphs: Vec<Regex>,
     /// Furniture lines.
@@ -317,12 +368,12 @@ pub struct RemoveRules {
 }
 
 impl RemoveRules {
-    fn compile(origin: &str, entries: &[String]) -> Result<RemoveRules, ProfileError> {
+    fn compile(origin: &str, key: &str, entries: &[String]) -> Result<RemoveRules, ProfileError> {
         let mut rules = RemoveRules::default();
         let mut others = Vec::new();
         for css in entries {
             // Each entry alone first, so an error names the one that is wrong.
-            selector(origin, "body.remove", css)?;
+            selector(origin, key, css)?;
             let css = css.trim();
             let bare_name = css.starts_with(|c: char| c.is_ascii_lowercase())
                 && css
@@ -335,11 +386,7 @@ impl RemoveRules {
             }
         }
         if !others.is_empty() {
-            rules.selector = Some(Prefiltered::compile(
-                origin,
-                "body.remove",
-                &others.join(", "),
-            )?);
+            rules.selector = Some(Prefiltered::compile(origin, key, &others.join(", "))?);
         }
         Ok(rules)
     }
@@ -577,6 +624,8 @@ pub struct Locator {
     pub pick: Pick,
     /// Text cut out of the value.
     pub strip: Vec<Regex>,
+    /// Whether furniture is searched too.
+    pub in_furniture: bool,
     /// How the profile wrote it, for traces (`published[0]: body > div …`).
     pub describe: String,
 }
@@ -640,6 +689,15 @@ fn describe(spec: &LocatorSpec) -> String {
     let mut parts = Vec::new();
     match spec.from {
         Origin::Url => parts.push("the URL".to_string()),
+        Origin::Text => parts.push(format!(
+            "the {} body block",
+            if spec.pick == Pick::Last {
+                "last matching"
+            } else {
+                "first matching"
+            }
+        )),
+        Origin::Lead => parts.push("the lead".to_string()),
         Origin::Page => {
             parts.push(format!("`{}`", spec.selector.as_deref().unwrap_or("?")));
             if spec.pick == Pick::Last {
@@ -671,31 +729,47 @@ fn describe(spec: &LocatorSpec) -> String {
     if spec.chinese_clock {
         parts.push("Chinese 12-hour clock".into());
     }
+    if spec.in_furniture {
+        parts.push("furniture searched too".into());
+    }
     parts.join(", ")
 }
 
 impl Locator {
     fn compile(origin: &str, key: &str, spec: &LocatorSpec) -> Result<Locator, ProfileError> {
-        let selector = match (spec.from, &spec.selector) {
-            (Origin::Page, Some(css)) => Some(Prefiltered::compile(
+        let selector =
+            match (spec.from, &spec.selector) {
+                (Origin::Page, Some(css)) => Some(Prefiltered::compile(
+                    origin,
+                    &format!("{key}.selector"),
+                    css,
+                )?),
+                (Origin::Page, None) => {
+                    return Err(ProfileError::new(
+                        origin,
+                        format!("{key}.selector: a page locator needs a selector"),
+                    ))
+                }
+                (Origin::Url, Some(_)) => {
+                    return Err(ProfileError::new(
+                        origin,
+                        format!("{key}.selector: a URL locator takes no selector"),
+                    ))
+                }
+                (Origin::Url | Origin::Text | Origin::Lead, None) => None,
+                (Origin::Text | Origin::Lead, Some(_)) => return Err(ProfileError::new(
+                    origin,
+                    format!(
+                        "{key}.selector: a text or lead locator takes no selector, only `matches`"
+                    ),
+                )),
+            };
+        if matches!(spec.from, Origin::Text | Origin::Lead) && spec.matches.is_none() {
+            return Err(ProfileError::new(
                 origin,
-                &format!("{key}.selector"),
-                css,
-            )?),
-            (Origin::Page, None) => {
-                return Err(ProfileError::new(
-                    origin,
-                    format!("{key}.selector: a page locator needs a selector"),
-                ))
-            }
-            (Origin::Url, Some(_)) => {
-                return Err(ProfileError::new(
-                    origin,
-                    format!("{key}.selector: a URL locator takes no selector"),
-                ))
-            }
-            (Origin::Url, None) => None,
-        };
+                format!("{key}.matches: a text or lead locator needs a pattern to find its value"),
+            ));
+        }
         let matches = spec
             .matches
             .as_deref()
@@ -709,6 +783,7 @@ impl Locator {
             matches,
             pick: spec.pick,
             strip: regexes(origin, &format!("{key}.strip"), &spec.strip)?,
+            in_furniture: spec.in_furniture,
             describe: format!("{key}: {}", describe(spec)),
         })
     }
@@ -736,6 +811,12 @@ impl PublishedLocator {
         key: &str,
         spec: &LocatorSpec,
     ) -> Result<PublishedLocator, ProfileError> {
+        if matches!(spec.from, Origin::Text | Origin::Lead) {
+            return Err(ProfileError::new(
+                origin,
+                format!("{key}.from: a published time is read from the page or the URL"),
+            ));
+        }
         let locator = Locator::compile(origin, key, spec)?;
         if spec.formats.is_empty() && !spec.relative {
             return Err(ProfileError::new(
@@ -857,15 +938,17 @@ impl Profile {
                 Locator::compile_plain(origin, "copyright", &spec)
             })
             .transpose()?;
-        let remove = RemoveRules::compile(origin, &spec.body.remove)?;
-        let paragraphs = Prefiltered::compile(
-            origin,
-            "body.paragraphs",
-            spec.body
-                .paragraphs
-                .as_deref()
-                .unwrap_or(DEFAULT_PARAGRAPHS),
-        )?;
+        let remove = RemoveRules::compile(origin, "body.remove", &spec.body.remove)?;
+        let captions = RemoveRules::compile(origin, "body.captions", &spec.body.captions)?;
+        let repeats = RemoveRules::compile(origin, "body.drop_repeats", &spec.body.drop_repeats)?;
+        if spec.body.paragraphs.is_some() {
+            return Err(ProfileError::new(
+                origin,
+                "body.paragraphs: no longer used: every text block of the page is body text unless \
+                 a locator takes it or a rule drops it; list furniture in body.remove and \
+                 check the result with `wirehouse inspect FILE --blocks`",
+            ));
+        }
         Ok(Profile {
             name: spec.name.clone(),
             source: spec.source.clone(),
@@ -882,8 +965,10 @@ impl Profile {
             lead,
             copyright,
             copyright_lines: regexes(origin, "copyright.lines", &spec.copyright.lines)?,
+            copyright_strip: regexes(origin, "copyright.strip", &spec.copyright.strip)?,
             remove,
-            paragraphs,
+            captions,
+            repeats,
             drop_paragraphs: regexes(origin, "body.drop_paragraphs", &spec.body.drop_paragraphs)?,
             drop_lines: regexes(origin, "body.drop_lines", &spec.body.drop_lines)?,
             strip: regexes(origin, "body.strip", &spec.body.strip)?,
@@ -1047,7 +1132,6 @@ mod tests {
             if let Some(remove) = profile.remove.selector() {
                 assert!(remove.prefilter().is_some(), "{}", profile.name);
             }
-            assert!(profile.paragraphs.prefilter().is_some(), "{}", profile.name);
             let locators = (profile.published.iter().map(|p| &p.locator))
                 .chain(&profile.byline)
                 .chain(&profile.lead)

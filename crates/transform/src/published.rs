@@ -1,6 +1,7 @@
 //! The published time: a profile's locators, tried in order.
 
 use crate::text::NodeSet;
+use ego_tree::NodeId;
 use std::sync::LazyLock;
 
 use chrono::format::ParseErrorKind;
@@ -27,6 +28,9 @@ pub struct Published {
     pub note: Option<Note>,
     /// Which locator gave the answer (`published[1]: …`), for `inspect`.
     pub rule: Option<String>,
+    /// The element the text came from (page locators), so that its text is
+    /// placed as the published time, not read as body text.
+    pub element: Option<NodeId>,
 }
 
 /// `19 分钟前`, `3 小时前`, `2 天前`, `30 秒前`: a count and a unit, before the feed time.
@@ -91,10 +95,16 @@ pub fn read_published(
                 failure.get_or_insert_with(|| failed(locator, text, Note::Unrecognized));
                 continue;
             }
-            Located::Found { value, .. } => value,
+            Located::Found { value, element } => (value, element),
         };
+        let (raw, element) = raw;
         match read_time(locator, &raw, feed_time) {
-            Ok(published) => return published,
+            Ok(published) => {
+                return Published {
+                    element,
+                    ..published
+                }
+            }
             Err(note) => {
                 failure.get_or_insert_with(|| failed(locator, raw, note));
             }
@@ -136,6 +146,7 @@ fn read_time(
                 precision: Some(Precision::Approximate),
                 note: Some(Note::Relative),
                 rule: Some(locator.locator.describe.clone()),
+                element: None,
             });
         }
     }
@@ -159,6 +170,7 @@ fn read_time(
                     precision: Some(locator.precision),
                     note: resolved.note,
                     rule: Some(locator.locator.describe.clone()),
+                    element: None,
                 });
             }
             Err(e)

@@ -175,7 +175,9 @@ fn a_known_source_without_a_profile_gets_its_spec_name_and_the_generic_profile()
     assert_eq!(a.published_utc, None);
     assert_eq!(a.published_note, None);
     assert_eq!(a.byline, None);
-    assert_eq!(a.body_text, "正文");
+    // Every text block of an unknown layout is body text: the leading
+    // block too, which only a site profile knows to be a byline and a date.
+    assert_eq!(a.body_text, "张三 2020-10-13T06:08:01.314Z\n\n正文");
 }
 
 #[test]
@@ -192,10 +194,8 @@ fn the_dw_profile_reads_byline_and_utc_time_from_the_leading_block() {
     assert_eq!(a.byline.as_deref(), Some("张三"));
     assert_eq!(a.published_utc, Some(utc("2020-10-13T06:08:01.314Z")));
     assert_eq!(a.published_precision, Some(Precision::Second));
-    assert_eq!(
-        a.copyright.as_deref(),
-        Some("© 2020年 德国之声版权声明：略")
-    );
+    // The holder, without the rights notice after it.
+    assert_eq!(a.copyright.as_deref(), Some("© 2020年 德国之声"));
     assert_eq!(a.body_text, "正文");
 }
 
@@ -259,7 +259,8 @@ fn rfa_reads_the_url_time_in_new_york() {
         .unwrap();
     assert_eq!(a.published_utc, Some(utc("2023-11-12T18:14:00Z")));
     assert_eq!(a.published_tz.as_deref(), Some("America/New_York"));
-    assert_eq!(a.byline.as_deref(), Some("记者：甲 责编：乙"));
+    // The reporter is the byline; the editor is not.
+    assert_eq!(a.byline.as_deref(), Some("甲"));
     assert_eq!(a.body_text, "正文");
 }
 
@@ -340,4 +341,201 @@ fn a_negative_or_absurd_feed_time_is_a_timestamp_reject() {
             .unwrap_err();
         assert_eq!(err.kind(), "timestamp", "{header}");
     }
+}
+
+/// A record read with one made-up site profile (`site.org`) besides generic.
+fn with_site(site: &str, title: &str, html: &str) -> (Article, Trace) {
+    let set = ProfileSet::from_texts([
+        ("generic.toml".to_string(), "name = \"generic\"".to_string()),
+        (
+            "site.toml".to_string(),
+            format!("name = \"site\"\nsource = \"site\"\nhosts = [\"site.org\"]\n{site}"),
+        ),
+    ])
+    .unwrap();
+    Transformer::new(set)
+        .inspect(&raw(
+            "1616075711000",
+            title,
+            "https://site.org/a/b.html",
+            html,
+        ))
+        .unwrap()
+}
+
+#[test]
+fn titles_are_decoded_and_unescaped_and_title_raw_is_as_written() {
+    let (a, _) = with_site(
+        "",
+        r#"美 &quot;接触&quot; \“外交\” \[快讯\] a\b &amp;c"#,
+        "<p>x</p>",
+    );
+    assert_eq!(a.title, "美 \"接触\" “外交” [快讯] a\\b &c");
+    assert_eq!(
+        a.title_raw,
+        r#"美 &quot;接触&quot; \“外交\” \[快讯\] a\b &amp;c"#
+    );
+    // A "<" in a title is text, not a tag.
+    let (a, _) = with_site("", "a &lt; b <i>c</i> &", "<p>x</p>");
+    assert_eq!(a.title, "a < b <i>c</i> &");
+}
+
+#[test]
+fn a_column_prefix_may_name_its_column_in_any_of_its_groups() {
+    let site = "[title]\ncolumn_prefix = \"^(?:【([^】]+)】|([^｜]+)｜)\"";
+    let (a, _) = with_site(site, "亮见｜做个标题", "<p>x</p>");
+    assert_eq!(
+        (a.column_name.as_deref(), a.title.as_str()),
+        (Some("亮见"), "做个标题")
+    );
+    let (a, _) = with_site(site, "【立此存照】标题", "<p>x</p>");
+    assert_eq!(
+        (a.column_name.as_deref(), a.title.as_str()),
+        (Some("立此存照"), "标题")
+    );
+}
+
+#[test]
+fn a_credit_line_in_the_text_becomes_the_byline_and_leaves_the_body() {
+    let site = "[[byline]]\nfrom = \"text\"\npick = \"last\"\nmatches = \"^记者[：:](.+?)\\\\s+责编[：:].*$\"";
+    let (a, trace) = with_site(
+        site,
+        "t",
+        "<p>记者：甲 引述</p><p>正文<br><br>记者：乙、丙、乙 责编：丁</p>",
+    );
+    assert_eq!(a.byline.as_deref(), Some("乙, 丙"));
+    assert_eq!(a.body_text, "记者：甲 引述\n\n正文");
+    let byline: Vec<_> = trace
+        .blocks
+        .iter()
+        .filter(|b| b.place == Place::Byline)
+        .map(|b| b.text.as_str())
+        .collect();
+    assert_eq!(byline, vec!["记者：乙、丙、乙 责编：丁"]);
+}
+
+#[test]
+fn a_credit_cut_from_a_paragraph_leaves_the_rest_and_a_page_byline_wins() {
+    let site = "[[byline]]\nselector = \"address\"\n\n[[byline]]\nfrom = \"text\"\npick = \"last\"\nmatches = \"[（(]译者[：:]([^（）()]+)[)）]$\"";
+    let (a, trace) = with_site(site, "t", "<p>正文最后一句。（译者：丙）</p>");
+    assert_eq!(a.byline.as_deref(), Some("丙"));
+    assert_eq!(a.body_text, "正文最后一句。");
+    assert!(trace
+        .blocks
+        .iter()
+        .any(|b| b.place == Place::Byline && b.text == "（译者：丙）"));
+    // With an author named, the translator's credit still leaves the body,
+    // as a dropped credit, not the byline.
+    let (a, trace) = with_site(site, "t", "<address>甲</address><p>正文。（译者：丙）</p>");
+    assert_eq!(a.byline.as_deref(), Some("甲"));
+    assert_eq!(a.body_text, "正文。");
+    assert!(trace
+        .blocks
+        .iter()
+        .any(|b| b.place == Place::Dropped && b.text == "（译者：丙）"));
+}
+
+#[test]
+fn an_author_named_at_the_head_of_the_lead_becomes_the_byline() {
+    let site = "[lead]\nselector = \"div.lead\"\n\n[[byline]]\nfrom = \"lead\"\nmatches = \"^([^：的]{2,12})：\"";
+    let (a, _) = with_site(site, "t", "<div class=lead>甲、乙：导语。</div><p>正文</p>");
+    assert_eq!(a.byline.as_deref(), Some("甲, 乙"));
+    assert_eq!(a.lead.as_deref(), Some("导语。"));
+    assert_eq!(a.body_text, "正文");
+}
+
+#[test]
+fn a_text_locator_is_refused_where_it_cannot_work() {
+    let bad = |site: &str| {
+        ProfileSet::from_texts([
+            ("generic.toml".to_string(), "name = \"generic\"".to_string()),
+            (
+                "site.toml".to_string(),
+                format!("name = \"site\"\nsource = \"site\"\nhosts = [\"site.org\"]\n{site}"),
+            ),
+        ])
+        .unwrap_err()
+        .to_string()
+    };
+    assert!(bad("[[byline]]\nfrom = \"text\"").contains("byline[0].matches"));
+    assert!(
+        bad("[[byline]]\nfrom = \"text\"\nselector = \"p\"\nmatches = \"x\"")
+            .contains("takes no selector")
+    );
+    assert!(bad("[body]\nparagraphs = \"p\"").contains("body.paragraphs: no longer used"));
+}
+
+#[test]
+fn pictures_come_from_every_attribute_a_page_uses_each_once() {
+    let html = concat!(
+        "<img src=\"data:image/gif;base64,R0l\" data-src=\"/lazy.png\">",
+        "<picture><source srcset=\"/p-240.jpg 240w, /p-480.jpg 480w\"><img src=\"\"></picture>",
+        "<img srcset=\"/s.jpg 1x, /s2.jpg 2x\">",
+        "<img src=\"/lazy.png\">",
+        "<noscript><img src=\"/ns.jpg\"></noscript>",
+        "<imgfetchpriority=\"high\" src=\"/squashed.jpg\">",
+        "<img src=https://x.org/q.jpg\"data-image-type=\"jpg\">",
+        "<p>正文</p>",
+    );
+    let (a, _) = with_site("", "t", html);
+    assert_eq!(
+        a.image_urls,
+        vec![
+            "https://site.org/lazy.png",
+            "https://site.org/p-240.jpg",
+            "https://site.org/s.jpg",
+            "https://site.org/ns.jpg",
+            "https://site.org/squashed.jpg",
+            "https://x.org/q.jpg",
+        ]
+    );
+}
+
+#[test]
+fn captions_drop_their_text_but_keep_their_pictures() {
+    let site = "[body]\ncaptions = [\"figure\"]\nremove = [\".ad\"]";
+    let (a, _) = with_site(site, "t", "<figure><img src=/a.jpg><figcaption>图说</figcaption></figure><div class=ad><img src=/ad.jpg>广告</div><p>正文</p>");
+    assert_eq!(a.image_urls, vec!["https://site.org/a.jpg"]);
+    assert_eq!(a.body_text, "正文");
+}
+
+#[test]
+fn every_block_of_a_page_is_logged_once_with_a_place_and_a_rule() {
+    let (a, trace) = transformer()
+        .inspect(&raw(
+            "1616075711000",
+            "标题 - 要闻解说",
+            "https://www.rfi.fr/cn/a",
+            "<div>18/03/2021 - 14:26</div><p><strong>导语</strong></p><div><p>一</p>二<p>© 2020 AFP</p></div><div><span>作者：</span><a href=\"/cn/作者/x/\">某</a></div>",
+        ))
+        .unwrap();
+    let log: Vec<_> = trace
+        .blocks
+        .iter()
+        .map(|b| (b.place, b.text.as_str()))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (Place::Published, "18/03/2021 - 14:26"),
+            (Place::Lead, "导语"),
+            (Place::Body, "一"),
+            (Place::Body, "二"),
+            (Place::Copyright, "© 2020 AFP"),
+            (Place::Byline, "作者：某"),
+        ]
+    );
+    assert_eq!(a.byline.as_deref(), Some("某"));
+    assert!(trace.blocks.iter().all(|b| !b.rule.is_empty()));
+}
+
+#[test]
+fn byline_names_are_split_deduplicated_and_joined_in_page_order() {
+    assert_eq!(text::byline_names("KONEY BAI,KONEY BAI"), "KONEY BAI");
+    assert_eq!(text::byline_names("杨威廉/张慈"), "杨威廉, 张慈");
+    assert_eq!(text::byline_names("甲、乙，甲; 丙"), "甲, 乙, 丙");
+    assert_eq!(
+        text::byline_names("SAPNA MAHESHWARI, DAVID McCABE"),
+        "SAPNA MAHESHWARI, DAVID McCABE"
+    );
 }

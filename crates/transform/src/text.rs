@@ -1,4 +1,4 @@
-//! HTML → text: paragraphs, lead, copyright line, images.
+//! HTML → text: the survey of a page, lines of text, whitespace, images.
 
 use ego_tree::NodeId;
 use markup5ever::{local_name, LocalName};
@@ -10,19 +10,6 @@ use crate::url::{percent_decode, resolve};
 /// A set of elements of one page (furniture, elements already read). Node ids
 /// are small integers, so a fast non-cryptographic hash does.
 pub type NodeSet = rustc_hash::FxHashSet<NodeId>;
-
-/// What an article's HTML holds once the furniture is gone.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Body {
-    /// Paragraph texts, whitespace collapsed, none empty, furniture removed.
-    pub paragraphs: Vec<String>,
-    /// The first copyright line found among the paragraphs (`© 2020 AFP`).
-    pub copyright: Option<String>,
-    /// Absolute image URLs in document order, proxy wrappers unwrapped.
-    pub images: Vec<String>,
-    /// Paragraphs and lines dropped as furniture by the profile's patterns.
-    pub dropped: usize,
-}
 
 /// The feed reader's footer opens with this text.
 const FOOTER_MARK: &str = "获取更多RSS";
@@ -74,8 +61,14 @@ pub struct Survey {
     /// The elements the profile treats as furniture: everything under them
     /// is ignored by every locator and by the body.
     pub furniture: NodeSet,
-    /// Every `<img>` element, in document order (furniture or not: locators
-    /// may still add furniture before the images are read).
+    /// The profile's captions (not furniture): their text is dropped from
+    /// the body, their pictures are read.
+    pub captions: NodeSet,
+    /// The profile's possible repeats (pull quotes): their blocks are
+    /// dropped only where the body holds the same text elsewhere.
+    pub repeats: NodeSet,
+    /// Every image element and `<noscript>`, in document order (furniture
+    /// or not: locators may still add furniture before the images are read).
     pub images: Vec<NodeId>,
 }
 
@@ -87,6 +80,8 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
     let mut survey = Survey::default();
     let mut depth = 0usize;
     let mut remove = profile.remove.selector().map(Prefiltered::matcher);
+    let mut captions = profile.captions.selector().map(Prefiltered::matcher);
+    let mut repeats = profile.repeats.selector().map(Prefiltered::matcher);
     for edge in doc.tree.root().traverse() {
         match edge {
             ego_tree::iter::Edge::Open(node) => {
@@ -106,8 +101,20 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
                         .is_some_and(|remove| remove.matches(&element))
                 {
                     survey.furniture.insert(element.id());
+                } else if profile.captions.names(name)
+                    || captions
+                        .as_mut()
+                        .is_some_and(|captions| captions.matches(&element))
+                {
+                    survey.captions.insert(element.id());
+                } else if profile.repeats.names(name)
+                    || repeats
+                        .as_mut()
+                        .is_some_and(|repeats| repeats.matches(&element))
+                {
+                    survey.repeats.insert(element.id());
                 }
-                if *name == local_name!("img") {
+                if is_image(name) || *name == local_name!("noscript") {
                     survey.images.push(element.id());
                 }
             }
@@ -134,101 +141,113 @@ fn always_removed(name: &LocalName) -> bool {
         || *name == local_name!("head")
 }
 
-/// Reads the body of `doc` with `profile`'s rules, ignoring `removed`
-/// elements; `images` are the page's `<img>` elements in document order
-/// ([`Survey::images`]), `base` resolves relative image URLs.
+/// The article's pictures: absolute URLs in page order, each once, proxy
+/// wrappers unwrapped. `images` are the page's image elements and
+/// `<noscript>` fallbacks in page order ([`Survey::images`]); those inside
+/// `removed` elements are skipped; `base` resolves relative URLs.
 ///
-/// Paragraphs come in the order of the parsed page — where the parser moved
-/// misplaced content (a `<p>` in a table but outside its cells goes before
-/// the table), as a browser shows it; a paragraph inside another is read
-/// once, as part of the outer one.
-pub fn read_body(
-    doc: &Html,
-    profile: &Profile,
-    base: &str,
-    removed: &NodeSet,
-    images: &[NodeId],
-) -> Body {
-    let mut body = Body::default();
-    // Paragraphs in document order, none inside furniture or inside another
-    // paragraph: one walk down that skips those subtrees, not a walk up
-    // every paragraph's ancestors.
-    let mut paragraphs = profile.paragraphs.matcher();
-    let mut stack = vec![doc.tree.root()];
-    while let Some(node) = stack.pop() {
-        if let Some(element) = ElementRef::wrap(node) {
-            if removed.contains(&node.id()) {
-                continue;
-            }
-            if paragraphs.matches(&element) {
-                read_paragraph(element, profile, removed, &mut body);
-                continue;
-            }
+/// An `<img>` gives its `src`, or when that is empty or an inline `data:`
+/// placeholder, its lazy-loading attribute (`data-src`, `data-original`,
+/// `data-lazy-src`, `data-srcset`), its `srcset`, or the `srcset` of a
+/// `<source>` of its `<picture>`: one URL per picture (a `srcset` names the
+/// same picture at several sizes). A `<noscript>` holds markup as text (the
+/// parser runs with scripting on, as a browser does); its `<img>`s are read
+/// the same way. A tag the archiver squashed into its first attribute
+/// (`<imgfetchpriority="high" src=…>`) is still an image.
+pub fn read_images(doc: &Html, base: &str, removed: &NodeSet, images: &[NodeId]) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    let mut push = |url: String| {
+        if !urls.contains(&url) {
+            urls.push(url);
         }
-        // Children are pushed last-first so they pop in document order.
-        stack.extend(node.children().rev().filter(|c| c.value().is_element()));
-    }
-
+    };
     for element in images
         .iter()
         .filter_map(|&id| doc.tree.get(id).and_then(ElementRef::wrap))
     {
+        if element.value().name.local == local_name!("noscript") {
+            // Furniture itself (always removed), so only its ancestors count.
+            let outside = element
+                .parent()
+                .and_then(ElementRef::wrap)
+                .is_none_or(|parent| !is_within(parent, removed));
+            if outside {
+                let markup: String = element.text().collect();
+                let fragment = Html::parse_fragment(&markup);
+                for img in fragment.tree.nodes().filter_map(ElementRef::wrap) {
+                    if is_image(&img.value().name.local) {
+                        if let Some(url) = picture_url(img, base) {
+                            push(url);
+                        }
+                    }
+                }
+            }
+            continue;
+        }
         if is_within(element, removed) {
             continue;
         }
-        if let Some(url) = element
-            .value()
-            .attr("src")
-            .and_then(|src| image_url(base, src))
-        {
-            body.images.push(url);
+        if let Some(url) = picture_url(element, base) {
+            push(url);
         }
     }
-    body
+    urls
 }
 
-/// Reads one paragraph into `body`: its lines, less those the profile drops
-/// or takes as the copyright line, joined and stripped; dropped if empty or
-/// matched by a drop pattern.
-fn read_paragraph(element: ElementRef, profile: &Profile, removed: &NodeSet, body: &mut Body) {
-    let mut kept = Vec::new();
-    for line in element_lines(element, removed) {
-        if line.is_empty() {
-            continue;
-        }
-        if profile.drop_lines.iter().any(|r| r.is_match(&line)) {
-            body.dropped += 1;
-        } else if profile.copyright_lines.iter().any(|r| r.is_match(&line)) {
-            body.copyright.get_or_insert(line);
-        } else {
-            kept.push(line);
-        }
-    }
-    // Lines come collapsed and non-empty, so joined with one space they
-    // are collapsed too; only a strip pattern can undo that.
-    let mut text = if kept.len() == 1 {
-        kept.pop().unwrap_or_default()
-    } else {
-        kept.join(" ")
+/// Whether an element named `name` is an image: `<img>`, or an `<img>`
+/// whose first attribute the archiver glued to its name.
+pub(crate) fn is_image(name: &LocalName) -> bool {
+    *name == local_name!("img") || (name.starts_with("img") && name.contains('='))
+}
+
+/// The one URL an image element stands for (see [`read_images`]).
+fn picture_url(img: ElementRef, base: &str) -> Option<String> {
+    let element = img.value();
+    let from_attr = |name: &str| element.attr(name).and_then(|v| image_url(base, v));
+    let from_srcset = |value: Option<&str>| {
+        value
+            .and_then(first_srcset_url)
+            .and_then(|v| image_url(base, v))
     };
-    let mut stripped = false;
-    for pattern in &profile.strip {
-        if pattern.is_match(&text) {
-            text = pattern.replace_all(&text, "").into_owned();
-            stripped = true;
+    from_attr("src")
+        .or_else(|| from_attr("data-src"))
+        .or_else(|| from_attr("data-original"))
+        .or_else(|| from_attr("data-lazy-src"))
+        .or_else(|| from_srcset(element.attr("data-srcset")))
+        .or_else(|| from_srcset(element.attr("srcset")))
+        .or_else(|| {
+            let picture = img.parent().and_then(ElementRef::wrap)?;
+            if picture.value().name.local != local_name!("picture") {
+                return None;
+            }
+            picture
+                .children()
+                .filter_map(ElementRef::wrap)
+                .filter(|c| c.value().name.local == local_name!("source"))
+                .find_map(|source| from_srcset(source.value().attr("srcset")))
+        })
+}
+
+/// The first URL of a `srcset` (`a.jpg 240w, b.jpg 480w` → `a.jpg`).
+fn first_srcset_url(srcset: &str) -> Option<&str> {
+    srcset
+        .split(',')
+        .map(|candidate| candidate.split_whitespace().next().unwrap_or(""))
+        .find(|url| !url.is_empty())
+}
+
+/// A byline as its names, each once, in page order, joined by `, `: a
+/// byline written as `A、B`, `A/B`, `A，B` or `A; B` lists names, and pages
+/// that repeat a name (`NAME,NAME`) name one author.
+pub fn byline_names(byline: &str) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for name in byline.split([',', '，', '、', ';', '；', '/', '／', '|']) {
+        let name = name.trim();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
         }
     }
-    if stripped {
-        text = collapse_whitespace(&text);
-    }
-    if text.is_empty() {
-        return;
-    }
-    if profile.drop_paragraphs.iter().any(|r| r.is_match(&text)) {
-        body.dropped += 1;
-        return;
-    }
-    body.paragraphs.push(text);
+    names.join(", ")
 }
 
 /// How many `<` the HTML holds: a bound on how deep its tags can nest, so a
@@ -400,7 +419,7 @@ pub fn element_lines(element: ElementRef, removed: &NodeSet) -> Vec<String> {
 /// the pieces and passing each `\n`-separated line to
 /// [`collapse_whitespace`], without the joined copy (a test checks it).
 #[derive(Default)]
-struct Lines {
+pub(crate) struct Lines {
     done: Vec<String>,
     line: String,
     /// Whitespace came after the line's last word.
@@ -408,7 +427,7 @@ struct Lines {
 }
 
 impl Lines {
-    fn push_text(&mut self, text: &str) {
+    pub(crate) fn push_text(&mut self, text: &str) {
         // Room for all of it at once, not a doubling per word.
         self.line.reserve(text.len());
         let bytes = text.as_bytes();
@@ -451,7 +470,7 @@ impl Lines {
         self.line.push_str(word);
     }
 
-    fn break_line(&mut self) {
+    pub(crate) fn break_line(&mut self) {
         if !self.line.is_empty() {
             self.done.push(std::mem::take(&mut self.line));
         }
@@ -459,8 +478,13 @@ impl Lines {
     }
 
     fn finish(mut self) -> Vec<String> {
+        self.take()
+    }
+
+    /// The lines read so far (the last one ended), leaving none.
+    pub(crate) fn take(&mut self) -> Vec<String> {
         self.break_line();
-        self.done
+        std::mem::take(&mut self.done)
     }
 }
 
@@ -594,6 +618,11 @@ const IMAGE_PROXY: &str = "images.weserv.nl";
 /// sources and inline `data:` images.
 fn image_url(base: &str, src: &str) -> Option<String> {
     let src = src.trim();
+    // An unclosed quote lets the next attribute into an unquoted value
+    // (`a.jpg"data-image-type=`): a URL holds no quote, bracket or space.
+    let src = src
+        .find(|c: char| matches!(c, '"' | '\'' | '<' | '>') || c.is_whitespace())
+        .map_or(src, |end| &src[..end]);
     if src.is_empty() || src.starts_with("data:") {
         return None;
     }
@@ -633,18 +662,38 @@ mod tests {
     use crate::profile::ProfileSet;
     use crate::profile::ALWAYS_REMOVED;
 
+    /// What the block walk and the image reader make of `html`.
+    struct Body {
+        paragraphs: Vec<String>,
+        copyright: Option<String>,
+        images: Vec<String>,
+    }
+
     fn body_of(html: &str, profile: &str) -> Body {
         let profiles = ProfileSet::builtin().unwrap();
         let profile = profiles.iter().find(|p| p.name == profile).unwrap();
         let doc = Html::parse_document(html);
         let survey = survey(&doc, profile, 100);
-        read_body(
+        let blocks = crate::blocks::read_blocks(
             &doc,
             profile,
-            "https://www.rfi.fr/cn/a/b",
             &survey.furniture,
-            &survey.images,
-        )
+            &survey.captions,
+            &survey.repeats,
+            &crate::blocks::Claims::default(),
+            "",
+            false,
+        );
+        Body {
+            paragraphs: blocks.paragraphs,
+            copyright: blocks.copyright,
+            images: read_images(
+                &doc,
+                "https://www.rfi.fr/cn/a/b",
+                &survey.furniture,
+                &survey.images,
+            ),
+        }
     }
 
     #[test]
@@ -701,7 +750,7 @@ mod tests {
     #[test]
     fn rfi_promo_blocks_are_removed_with_their_text() {
         let body = body_of(
-            "<div>18/03/2021 - 14:26</div><img src=\"/i.jpg\"><div><p>正文</p><div class=\"o-self-promo\"><p>订阅</p></div></div>",
+            "<img src=\"/i.jpg\"><div><p>正文</p><div class=\"o-self-promo\"><p>订阅</p></div></div>",
             "rfi",
         );
         assert_eq!(body.paragraphs, vec!["正文"]);
@@ -719,11 +768,12 @@ mod tests {
             element_lines(p, &NodeSet::default()),
             vec!["一", "二三", "四"]
         );
+        // Each block-level element is a block of its own.
         let body = body_of(
             "<blockquote><div>甲</div><div>乙</div></blockquote>",
             "generic",
         );
-        assert_eq!(body.paragraphs, vec!["甲 乙"]);
+        assert_eq!(body.paragraphs, vec!["甲", "乙"]);
     }
 
     #[test]

@@ -472,9 +472,7 @@ fn paragraph_and_locator_selectors_pick_what_the_selector_engine_picks() {
             .chain(&profile.byline)
             .chain(&profile.lead)
             .chain(&profile.copyright);
-        let selectors = locators
-            .filter_map(|l| l.selector.as_ref())
-            .chain([&profile.paragraphs]);
+        let selectors = locators.filter_map(|l| l.selector.as_ref());
         for selector in selectors {
             for html in &pages {
                 let doc = scraper::Html::parse_document(html);
