@@ -72,6 +72,20 @@ pub struct Block {
     pub text: String,
 }
 
+/// What the walk is told of a page's elements before it reads their text.
+#[derive(Debug, Clone, Copy)]
+pub struct Marks<'a> {
+    /// Furniture (`body.remove`, the always-removed tags, and elements
+    /// locators took): their blocks are not the body's.
+    pub furniture: &'a NodeSet,
+    /// Captions: their blocks are dropped.
+    pub captions: &'a NodeSet,
+    /// Possible repeats: their blocks are dropped where the body repeats them.
+    pub repeats: &'a NodeSet,
+    /// Elements locators took, with their field and rule.
+    pub claims: &'a Claims,
+}
+
 /// Elements a locator took before the body is read, with the field and the
 /// locator's description: their text is that field's, not the body's.
 pub type Claims = rustc_hash::FxHashMap<NodeId, (Place, String)>;
@@ -159,20 +173,17 @@ pub const REPEAT: &str = "body.drop_repeats: the same text is in another body bl
 pub const LINKS_ONLY: &str = "links only (related stories, 'read more', 'English version')";
 
 /// Reads the text blocks of `doc` in page order with `profile`'s block
-/// rules. `furniture` are the elements removed as furniture (whose blocks
-/// are dropped), `claims` the elements locators took (whose blocks are
-/// theirs); `title` is the cleaned title, so a heading that repeats it is
-/// dropped. With `log`, every block is recorded with its place and rule.
-pub fn read_blocks(
-    doc: &Html,
-    profile: &Profile,
-    furniture: &NodeSet,
-    captions: &NodeSet,
-    repeats: &NodeSet,
-    claims: &Claims,
-    title: &str,
-    log: bool,
-) -> Blocks {
+/// rules and the page's `marks` (furniture, captions, repeats, elements the
+/// locators took); `title` is the cleaned title, so a heading that repeats
+/// it above the text is dropped. With `log`, every block is recorded with
+/// its place and rule.
+pub fn read_blocks(doc: &Html, profile: &Profile, marks: &Marks, title: &str, log: bool) -> Blocks {
+    let Marks {
+        furniture,
+        captions,
+        repeats,
+        claims,
+    } = *marks;
     let mut walk = Walk {
         profile,
         furniture,
@@ -680,10 +691,12 @@ mod tests {
         read_blocks(
             &doc,
             profile,
-            &survey.furniture,
-            &survey.captions,
-            &survey.repeats,
-            &Claims::default(),
+            &Marks {
+                furniture: &survey.furniture,
+                captions: &survey.captions,
+                repeats: &survey.repeats,
+                claims: &Claims::default(),
+            },
             title,
             true,
         )

@@ -301,10 +301,12 @@ impl Transformer {
         let mut blocks = blocks::read_blocks(
             &doc,
             profile,
-            &removed,
-            &survey.captions,
-            &survey.repeats,
-            &claims,
+            &blocks::Marks {
+                furniture: &removed,
+                captions: &survey.captions,
+                repeats: &survey.repeats,
+                claims: &claims,
+            },
             &title,
             log_blocks,
         );

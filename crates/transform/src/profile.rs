@@ -737,33 +737,34 @@ fn describe(spec: &LocatorSpec) -> String {
 
 impl Locator {
     fn compile(origin: &str, key: &str, spec: &LocatorSpec) -> Result<Locator, ProfileError> {
-        let selector =
-            match (spec.from, &spec.selector) {
-                (Origin::Page, Some(css)) => Some(Prefiltered::compile(
+        let selector = match (spec.from, &spec.selector) {
+            (Origin::Page, Some(css)) => Some(Prefiltered::compile(
+                origin,
+                &format!("{key}.selector"),
+                css,
+            )?),
+            (Origin::Page, None) => {
+                return Err(ProfileError::new(
                     origin,
-                    &format!("{key}.selector"),
-                    css,
-                )?),
-                (Origin::Page, None) => {
-                    return Err(ProfileError::new(
-                        origin,
-                        format!("{key}.selector: a page locator needs a selector"),
-                    ))
-                }
-                (Origin::Url, Some(_)) => {
-                    return Err(ProfileError::new(
-                        origin,
-                        format!("{key}.selector: a URL locator takes no selector"),
-                    ))
-                }
-                (Origin::Url | Origin::Text | Origin::Lead, None) => None,
-                (Origin::Text | Origin::Lead, Some(_)) => return Err(ProfileError::new(
+                    format!("{key}.selector: a page locator needs a selector"),
+                ))
+            }
+            (Origin::Url, Some(_)) => {
+                return Err(ProfileError::new(
+                    origin,
+                    format!("{key}.selector: a URL locator takes no selector"),
+                ))
+            }
+            (Origin::Url | Origin::Text | Origin::Lead, None) => None,
+            (Origin::Text | Origin::Lead, Some(_)) => {
+                return Err(ProfileError::new(
                     origin,
                     format!(
                         "{key}.selector: a text or lead locator takes no selector, only `matches`"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         if matches!(spec.from, Origin::Text | Origin::Lead) && spec.matches.is_none() {
             return Err(ProfileError::new(
                 origin,

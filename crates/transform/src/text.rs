@@ -677,10 +677,12 @@ mod tests {
         let blocks = crate::blocks::read_blocks(
             &doc,
             profile,
-            &survey.furniture,
-            &survey.captions,
-            &survey.repeats,
-            &crate::blocks::Claims::default(),
+            &crate::blocks::Marks {
+                furniture: &survey.furniture,
+                captions: &survey.captions,
+                repeats: &survey.repeats,
+                claims: &crate::blocks::Claims::default(),
+            },
             "",
             false,
         );
