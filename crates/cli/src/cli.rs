@@ -100,6 +100,11 @@ pub struct InspectArgs {
     /// Print the whole body text instead of its first and last paragraph.
     #[arg(long)]
     pub full: bool,
+
+    /// List every text block of the page in page order, with the field it
+    /// went to (or `dropped`) and the rule that sent it there.
+    #[arg(long)]
+    pub blocks: bool,
 }
 
 #[derive(Debug, Args)]

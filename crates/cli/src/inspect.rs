@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use wirehouse_extract::{frame, read_input, Limits};
-use wirehouse_transform::{Article, ProfileSet, Transformer};
+use wirehouse_transform::{Article, Block, Place, ProfileSet, Transformer};
 
 use crate::cli::{InspectArgs, ProfilesArgs};
 
@@ -43,8 +43,10 @@ pub fn profiles(args: &ProfilesArgs) -> anyhow::Result<()> {
         let body = &profile.spec.body;
         writeln!(
             out,
-            "    body: {} remove selector(s), {} paragraph pattern(s), {} line pattern(s), {} strip pattern(s)",
+            "    body: {} remove, {} caption and {} repeat selector(s), {} paragraph pattern(s), {} line pattern(s), {} strip pattern(s)",
             body.remove.len(),
+            body.captions.len(),
+            body.drop_repeats.len(),
             body.drop_paragraphs.len(),
             body.drop_lines.len(),
             body.strip.len()
@@ -81,10 +83,34 @@ pub fn inspect(args: &InspectArgs) -> anyhow::Result<bool> {
     };
     print_article(out, &a, args.full).context("cannot print")?;
     writeln!(out, "\nrules:")?;
-    for (field, rule) in trace {
+    for (field, rule) in &trace.fields {
         writeln!(out, "  {field:<16} {rule}")?;
     }
+    if args.blocks {
+        print_blocks(out, &trace.blocks).context("cannot print")?;
+    }
     Ok(true)
+}
+
+/// Every text block with its place and rule, then a count per place.
+fn print_blocks(out: &mut dyn Write, blocks: &[Block]) -> std::io::Result<()> {
+    writeln!(out, "\nblocks ({} in page order: place | text | rule):", blocks.len())?;
+    let mut counts: std::collections::BTreeMap<Place, usize> = Default::default();
+    for block in blocks {
+        *counts.entry(block.place).or_default() += 1;
+        writeln!(
+            out,
+            "  {:<9} | {} | {}",
+            block.place.as_str(),
+            block.text,
+            block.rule
+        )?;
+    }
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(place, n)| format!("{} {n}", place.as_str()))
+        .collect();
+    writeln!(out, "  = {}", summary.join(", "))
 }
 
 fn print_article(out: &mut dyn Write, a: &Article, full: bool) -> std::io::Result<()> {
