@@ -58,6 +58,7 @@ impl Locator {
                     Box::new(
                         found
                             .filter(|e| self.in_furniture || !is_within(*e, removed))
+                            .filter(|e| self.text_is_all_within(*e))
                             .map(|e| (self.text_of(e, removed), Some(e.id())))
                             .filter(|(text, _)| !text.is_empty()),
                     )
@@ -101,6 +102,25 @@ impl Locator {
             }
             None => Located::Mismatch { text: first_text },
         }
+    }
+
+    /// Whether every piece of text under `element` is inside a descendant
+    /// matching `only_text_in` (true when the locator sets none).
+    fn text_is_all_within(&self, element: ElementRef) -> bool {
+        let Some(within) = &self.only_text_in else {
+            return true;
+        };
+        element.descendants().all(|node| {
+            let Some(text) = node.value().as_text() else {
+                return true;
+            };
+            text.trim().is_empty()
+                || node
+                    .ancestors()
+                    .take_while(|a| a.id() != element.id())
+                    .filter_map(ElementRef::wrap)
+                    .any(|a| within.matches(&a))
+        })
     }
 
     /// For `text` and `lead` locators: the first of `texts` (the last, with

@@ -220,6 +220,10 @@ pub struct LocatorSpec {
     /// (CDT's archive card names the author).
     #[serde(default)]
     pub in_furniture: bool,
+    /// CSS: an element is taken only if all its text is inside descendants
+    /// matching this (`"b, strong"`: a paragraph set in bold, in one run or
+    /// several).
+    pub only_text_in: Option<String>,
 }
 
 /// Copyright rules.
@@ -626,6 +630,8 @@ pub struct Locator {
     pub strip: Vec<Regex>,
     /// Whether furniture is searched too.
     pub in_furniture: bool,
+    /// Elements all of whose text must be inside these.
+    pub only_text_in: Option<Selector>,
     /// How the profile wrote it, for traces (`published[0]: body > div …`).
     pub describe: String,
 }
@@ -732,6 +738,9 @@ fn describe(spec: &LocatorSpec) -> String {
     if spec.in_furniture {
         parts.push("furniture searched too".into());
     }
+    if let Some(css) = &spec.only_text_in {
+        parts.push(format!("all its text in `{css}`"));
+    }
     parts.join(", ")
 }
 
@@ -785,6 +794,11 @@ impl Locator {
             pick: spec.pick,
             strip: regexes(origin, &format!("{key}.strip"), &spec.strip)?,
             in_furniture: spec.in_furniture,
+            only_text_in: spec
+                .only_text_in
+                .as_deref()
+                .map(|css| self::selector(origin, &format!("{key}.only_text_in"), css))
+                .transpose()?,
             describe: format!("{key}: {}", describe(spec)),
         })
     }

@@ -539,3 +539,18 @@ fn byline_names_are_split_deduplicated_and_joined_in_page_order() {
         "SAPNA MAHESHWARI, DAVID McCABE"
     );
 }
+
+#[test]
+fn a_lead_set_in_several_bold_runs_is_the_lead_and_a_half_bold_paragraph_is_not() {
+    let site = "[lead]\nselector = \"p:has(> b)\"\nonly_text_in = \"b, strong\"";
+    let (a, _) = with_site(
+        site,
+        "t",
+        "<p><b>导语一，</b> <b>导语二。</b></p><p>正文</p>",
+    );
+    assert_eq!(a.lead.as_deref(), Some("导语一， 导语二。"));
+    assert_eq!(a.body_text, "正文");
+    let (a, _) = with_site(site, "t", "<p><b>问：</b>答复。</p><p>正文</p>");
+    assert_eq!(a.lead, None);
+    assert_eq!(a.body_text, "问：答复。\n\n正文");
+}
