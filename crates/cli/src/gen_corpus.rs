@@ -36,6 +36,8 @@ static RFI: LazyLock<Regex> =
     LazyLock::new(|| regex(r"<div>(\d{2}/\d{2}/\d{4} - \d{2}:\d{2})</div>"));
 static NYT: LazyLock<Regex> =
     LazyLock::new(|| regex(r"<br>(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})</i>"));
+static NYT_PUDATE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(pudate=")(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(")"#));
 static ISO: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z"));
 static RFC: LazyLock<Regex> =
@@ -125,6 +127,21 @@ pub fn shift_file(text: &str, offset: Duration, n: u64) -> Option<String> {
             offset,
         );
         format!("<br>{}</i>", moved.unwrap_or_else(|| c[1].to_string()))
+    });
+    // The New York Times from 2021: <time pudate="YYYY-MM-DD HH:MM:SS">, Beijing time.
+    let head = NYT_PUDATE.replace(&head, |c: &Captures| {
+        let moved = shift_local(
+            &c[2],
+            "%Y-%m-%d %H:%M:%S",
+            chrono_tz::Asia::Shanghai,
+            offset,
+        );
+        format!(
+            "{}{}{}",
+            &c[1],
+            moved.unwrap_or_else(|| c[2].to_string()),
+            &c[3]
+        )
     });
     let head = ISO.replace(&head, |c: &Captures| {
         let moved = NaiveDateTime::parse_from_str(&c[1], "%Y-%m-%dT%H:%M:%S")
