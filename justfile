@@ -15,18 +15,32 @@ default:
 sample:
     cargo build --release -p wirehouse-cli
     {{target_dir}}/release/wirehouse run pipelines/sample.toml
-    @echo "Open it: duckdb -c \"select source, count(*) from read_parquet('data/warehouse/sample/articles/**/*.parquet', hive_partitioning=true) group by 1\""
+    @echo "Statistics and an HTML report of it: ./dev stats"
+    @echo "Query it (./dev venv installs polars and duckdb into {{venv}}):"
+    @echo "  {{venv}}/bin/python -c \"import polars as pl; print(pl.scan_parquet('data/warehouse/sample/articles/**/*.parquet', hive_partitioning=True).group_by('source').len().collect())\""
+    @echo "  in a notebook: duckdb.sql(\"select source, count(*) from read_parquet('data/warehouse/sample/articles/**/*.parquet', hive_partitioning=true) group by 1\")"
 
 # Run wirehouse with any arguments, e.g. `just run --input ../shared/corpus --output /tmp/w`.
 run *ARGS:
     cargo build --release -p wirehouse-cli
     {{target_dir}}/release/wirehouse run {{ARGS}}
 
+# Tests that read the real corpus (WIREHOUSE_CORPUS, else ../shared/corpus) are skipped without it, or fail when CI is set.
 # Every test: Rust unit, property and integration tests, then the Python tests (readers, stats, notebooks).
 test: venv
-    cargo test --workspace
+    #!/usr/bin/env bash
+    set -euo pipefail
+    log=$(mktemp)
+    note() {
+        if [ ! -d "{{corpus}}" ]; then
+            echo "note: no corpus at {{corpus}}: $(grep -c '^SKIPPED ' "$log" || true) Rust corpus tests and the Python corpus tests were skipped (set WIREHOUSE_CORPUS=/path/to/shared/corpus)"
+        fi
+        rm -f "$log"
+    }
+    trap note EXIT
+    cargo test --workspace 2>&1 | tee "$log"
     cargo build -p wirehouse-cli
-    WIREHOUSE_BIN={{target_dir}}/debug/wirehouse WIREHOUSE_CORPUS={{corpus}} {{venv}}/bin/python -m pytest -q tests/python
+    WIREHOUSE_BIN={{target_dir}}/debug/wirehouse WIREHOUSE_CORPUS={{corpus}} {{venv}}/bin/python -m pytest -q -rs tests/python
 
 # Publication statistics of the sample → data/warehouse/sample-stats (report.html, charts, tables).
 stats: sample

@@ -2,7 +2,14 @@
 
 WIREHOUSE_BIN names the binary (the justfile's `test` recipe sets it);
 WIREHOUSE_CORPUS the real corpus (default: ../shared/corpus).
+
+Counts over the real corpus are never written in the tests: they come from
+its MANIFEST.tsv (one line per file; each file's source from its site
+folder). A test that uses the corpus (the `corpus` fixture, or a fixture
+built on it) is skipped when the corpus folder does not exist, with a line
+saying how to point it at one — or fails, when CI is set.
 """
+import collections
 import os
 import pathlib
 import subprocess
@@ -27,11 +34,69 @@ def _run(args):
     return done
 
 
+def corpus_path():
+    """Where the real corpus is looked for."""
+    return pathlib.Path(os.environ.get("WIREHOUSE_CORPUS") or ROOT.parent / "shared" / "corpus")
+
+
+def pytest_runtest_setup(item):
+    """Skips (or, under CI, fails) a test that needs a missing corpus, before
+    its fixtures are built."""
+    if "corpus" not in item.fixturenames:
+        return
+    path = corpus_path()
+    if path.is_dir():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"corpus not found at {path}; set WIREHOUSE_CORPUS", pytrace=False)
+    pytest.skip(f"{item.nodeid}: no corpus at {path} "
+                "(set WIREHOUSE_CORPUS=/path/to/shared/corpus)")
+
+
+# The source of each site folder of the corpus (`<archive>/articles/<folder>/<file>`;
+# `seed/` holds the rfi seed), both archives' names, as the corpus README lists them.
+SITE_SOURCES = {
+    "法广": "rfi", "rfi": "rfi", "BBC": "bbc", "bbc": "bbc", "纽约时报": "nytimes", "nyt": "nytimes",
+    "德国之声": "dw", "dw": "dw", "美国之音": "voa", "voa": "voa", "路透": "reuters",
+    "reuters": "reuters", "金融时报": "ft", "ft": "ft", "自由亚洲电台": "rfa", "rfa": "rfa",
+    "中国数字时代": "cdt", "cdt": "cdt",
+}
+
+
+def source_of_corpus_path(path):
+    if path.startswith("seed/"):
+        return "rfi"
+    folder = path.split("/")[2]
+    assert folder in SITE_SOURCES, f"{path}: site folder {folder!r} has no source; add it"
+    return SITE_SOURCES[folder]
+
+
 @pytest.fixture(scope="session")
-def corpus_dataset(tmp_path_factory):
-    corpus = os.environ.get("WIREHOUSE_CORPUS", str(ROOT.parent / "shared" / "corpus"))
+def corpus():
+    path = corpus_path()
+    assert path.is_dir(), f"corpus not found at {path}; set WIREHOUSE_CORPUS"
+    return path
+
+
+@pytest.fixture(scope="session")
+def manifest_paths(corpus):
+    """The corpus paths MANIFEST.tsv lists (its first column), one per file."""
+    lines = (corpus / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines and lines[0].split("\t")[0] == "local_path", lines[:1]
+    paths = [line.split("\t")[0] for line in lines[1:] if line]
+    assert paths, "MANIFEST.tsv lists no file"
+    return paths
+
+
+@pytest.fixture(scope="session")
+def files_per_source(manifest_paths):
+    return dict(collections.Counter(source_of_corpus_path(p) for p in manifest_paths))
+
+
+@pytest.fixture(scope="session")
+def corpus_dataset(corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus") / "warehouse"
-    _run(["--input", corpus, "--output", str(out)])
+    _run(["--input", str(corpus), "--output", str(out)])
     return out
 
 

@@ -17,9 +17,9 @@ use common::*;
 
 /// A corpus big enough for a run to take a while: every real file, many
 /// times, each copy with its own feed time so that all are distinct records.
-fn build_input(dir: &Path, copies: usize) -> usize {
+fn build_input(corpus: &Path, dir: &Path, copies: usize) -> usize {
     let mut files = Vec::new();
-    let mut stack = vec![corpus()];
+    let mut stack = vec![corpus.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
@@ -39,13 +39,7 @@ fn build_input(dir: &Path, copies: usize) -> usize {
         std::fs::create_dir_all(&folder).unwrap();
         for (i, path) in files.iter().enumerate() {
             let text = std::fs::read_to_string(path).unwrap();
-            let (header, rest) = text.split_once('\n').unwrap();
-            let ms: i64 = header
-                .trim_start_matches("<!--")
-                .trim_end_matches("-->")
-                .parse()
-                .unwrap();
-            let shifted = format!("<!--{}-->\n{rest}", ms + copy as i64 * 1000);
+            let shifted = with_feed_time(&text, feed_time_ms(&text) + copy as i64 * 1000);
             std::fs::write(folder.join(format!("{i:03}.md")), shifted).unwrap();
             n += 1;
         }
@@ -123,6 +117,7 @@ fn run_args<'a>(input: &'a str, out: &'a str) -> Vec<&'a str> {
 
 #[test]
 fn kill_9_at_random_moments_never_exposes_a_partial_dataset_and_a_rerun_heals_it() {
+    let corpus = require_corpus!();
     let kills: usize = std::env::var("WIREHOUSE_KILLS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -133,7 +128,8 @@ fn kill_9_at_random_moments_never_exposes_a_partial_dataset_and_a_rerun_heals_it
         .unwrap_or(20261126);
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("input");
-    let files = build_input(&input, 8);
+    let files = build_input(&corpus, &input, 8);
+    assert_eq!(files, 8 * manifest_paths(&corpus).len());
     let input_s = input.to_str().unwrap().to_string();
 
     // The reference: one uninterrupted run, timed.

@@ -7,11 +7,11 @@ use std::path::Path;
 
 use common::*;
 
-fn generate(out: &Path, count: &str, seed: &str) {
+fn generate(corpus: &Path, out: &Path, count: &str, seed: &str) {
     run_ok(&[
         "gen-corpus",
         "--templates",
-        corpus().to_str().unwrap(),
+        corpus.to_str().unwrap(),
         "--count",
         count,
         "--out",
@@ -23,10 +23,11 @@ fn generate(out: &Path, count: &str, seed: &str) {
 
 #[test]
 fn the_same_seed_gives_the_same_corpus_and_another_seed_another() {
+    let corpus = require_corpus!();
     let dir = tempfile::tempdir().unwrap();
-    generate(&dir.path().join("a"), "120", "7");
-    generate(&dir.path().join("b"), "120", "7");
-    generate(&dir.path().join("c"), "120", "8");
+    generate(&corpus, &dir.path().join("a"), "120", "7");
+    generate(&corpus, &dir.path().join("b"), "120", "7");
+    generate(&corpus, &dir.path().join("c"), "120", "8");
     let (a, b, c) = (
         tree_files(&dir.path().join("a"), &[]),
         tree_files(&dir.path().join("b"), &[]),
@@ -39,6 +40,8 @@ fn the_same_seed_gives_the_same_corpus_and_another_seed_another() {
 
 #[test]
 fn generated_files_keep_their_templates_lags_across_years_and_dst_changes() {
+    let corpus = require_corpus!();
+    let templates_n = manifest_paths(&corpus).len();
     let dir = tempfile::tempdir().unwrap();
     let (gen, gen_out, tpl_out) = (
         dir.path().join("gen"),
@@ -46,8 +49,9 @@ fn generated_files_keep_their_templates_lags_across_years_and_dst_changes() {
         dir.path().join("tpl-out"),
     );
     // Three copies of every template.
-    generate(&gen, "237", "42");
-    for (input, output) in [(&gen, &gen_out), (&corpus(), &tpl_out)] {
+    let count = 3 * templates_n;
+    generate(&corpus, &gen, &count.to_string(), "42");
+    for (input, output) in [(&gen, &gen_out), (&corpus, &tpl_out)] {
         run_ok(&[
             "run",
             "--input",
@@ -59,11 +63,12 @@ fn generated_files_keep_their_templates_lags_across_years_and_dst_changes() {
         ]);
     }
     let generated = read_dataset(&gen_out.join("articles"));
-    assert_eq!(generated.len(), 237, "every generated file is a record");
+    assert_eq!(generated.len(), count, "every generated file is a record");
     assert!(read_dataset(&gen_out.join("rejects")).is_empty());
 
     // Templates in the generator's order (discovery order of the corpus).
     let mut templates = read_dataset(&tpl_out.join("articles"));
+    assert_eq!(templates.len(), templates_n);
     templates.sort_by(|a, b| a["source_path"].cmp(&b["source_path"]));
     let mut checked = 0;
     let mut years = std::collections::BTreeSet::new();
@@ -93,7 +98,11 @@ fn generated_files_keep_their_templates_lags_across_years_and_dst_changes() {
             "each generated file is its own article"
         );
     }
-    assert!(checked > 200);
+    // Only times in a repeated hour (rare) go unchecked.
+    assert!(
+        checked * 10 >= count * 9,
+        "{checked} of {count} generated lags checked"
+    );
     assert!(
         years.len() >= 5,
         "offsets should spread files over several years: {years:?}"

@@ -1,34 +1,47 @@
 //! `wirehouse run` end to end: the real corpus, the bundled sample, bad
 //! invocations. Datasets are read back from the Parquet files themselves.
+//!
+//! Counts over the real corpus are never written here: they come from its
+//! `MANIFEST.tsv` (one line per file), from its folders, or from the files'
+//! feed-time headers. Without a corpus (see `common::corpus_or_skip`) the
+//! tests that read it are skipped, and the others still run.
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use common::*;
 
 #[test]
 fn the_real_corpus_gives_one_record_per_file_and_the_seed_has_the_spec_values() {
+    let corpus = require_corpus!();
+    let files = manifest_paths(&corpus).len();
     let out = tempfile::tempdir().unwrap();
     let out_dir = out.path().join("warehouse");
     run_ok(&[
         "run",
         "--input",
-        corpus().to_str().unwrap(),
+        corpus.to_str().unwrap(),
         "--output",
         out_dir.to_str().unwrap(),
         "--progress",
         "quiet",
     ]);
     let rows = read_dataset(&out_dir.join("articles"));
-    assert_eq!(rows.len(), 79);
+    assert_eq!(rows.len(), files, "one record per file of MANIFEST.tsv");
     let s = summary(&out_dir);
-    assert_eq!(s["files_found"], 79);
-    assert_eq!(s["records"], 79);
+    assert_eq!(s["files_found"], files);
+    assert_eq!(s["records"], files);
     assert_eq!(s["duplicates"], 0);
     assert_eq!(s["rejects"], 0);
     assert!(read_dataset(&out_dir.join("rejects")).is_empty());
+    // Each file's source, as its site folder says.
+    let mut by_source: BTreeMap<String, usize> = BTreeMap::new();
+    for row in &rows {
+        *by_source.entry(row["source"].clone()).or_default() += 1;
+    }
+    assert_eq!(by_source, manifest_files_per_source(&corpus));
 
     let seed = rows
         .iter()
@@ -51,7 +64,7 @@ fn the_real_corpus_gives_one_record_per_file_and_the_seed_has_the_spec_values() 
     assert_eq!(seed["has_feed_footer"], "true");
     assert_eq!(seed["article_id"].len(), 32);
     // The corpus manifest lists each file's SHA-256.
-    let manifest = tsv(&corpus().join("MANIFEST.tsv"));
+    let manifest = tsv(&corpus.join("MANIFEST.tsv"));
     let listed = manifest
         .iter()
         .find(|r| r["local_path"] == "seed/000_048dc874b1a19fb5.txt")
@@ -134,6 +147,7 @@ fn the_sample_pipeline_matches_its_expected_outcomes() {
 
 #[test]
 fn output_is_byte_identical_whatever_the_thread_count() {
+    let corpus = require_corpus!();
     let out = tempfile::tempdir().unwrap();
     let one = out.path().join("one");
     let four = out.path().join("four");
@@ -141,7 +155,7 @@ fn output_is_byte_identical_whatever_the_thread_count() {
         run_ok(&[
             "run",
             "--input",
-            corpus().to_str().unwrap(),
+            corpus.to_str().unwrap(),
             "--output",
             dir.to_str().unwrap(),
             "--threads",
@@ -152,7 +166,25 @@ fn output_is_byte_identical_whatever_the_thread_count() {
     }
     let parts = |root: &Path| tree_files(root, &["articles/", "rejects/"]);
     let (a, b) = (parts(&one), parts(&four));
-    assert!(a.len() > 20);
+    // One partition per source and UTC year of the feed time (each file's
+    // first line), all written.
+    let mut expected = BTreeSet::new();
+    for path in manifest_paths(&corpus) {
+        let text = std::fs::read_to_string(corpus.join(&path)).unwrap();
+        let year = chrono::DateTime::from_timestamp_millis(feed_time_ms(&text))
+            .unwrap()
+            .format("%Y");
+        expected.insert(format!(
+            "articles/source={}/year={year}",
+            source_of_corpus_path(&path)
+        ));
+    }
+    let partitions: BTreeSet<String> = a
+        .keys()
+        .filter(|p| p.starts_with("articles/"))
+        .map(|p| p.rsplit_once('/').unwrap().0.to_string())
+        .collect();
+    assert_eq!(partitions, expected);
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, bytes) in &a {
         assert!(bytes == &b[path], "{path} differs");
@@ -161,14 +193,22 @@ fn output_is_byte_identical_whatever_the_thread_count() {
 
 #[test]
 fn files_over_the_size_limit_are_rejected_and_counted() {
+    let corpus = require_corpus!();
+    let folder = "dutymachine-news/articles/rfi";
+    let files = manifest_paths_under(&corpus, folder);
+    let over = files
+        .iter()
+        .filter(|p| std::fs::metadata(corpus.join(p)).unwrap().len() > 5000)
+        .count();
+    assert!(
+        over > 0 && over < files.len(),
+        "{folder} should hold files on both sides of 5000 bytes"
+    );
     let out = tempfile::tempdir().unwrap();
     run_ok(&[
         "run",
         "--input",
-        corpus()
-            .join("dutymachine-news/articles/rfi")
-            .to_str()
-            .unwrap(),
+        corpus.join(folder).to_str().unwrap(),
         "--output",
         out.path().to_str().unwrap(),
         "--max-file-bytes",
@@ -178,8 +218,8 @@ fn files_over_the_size_limit_are_rejected_and_counted() {
     ]);
     let rejects = read_dataset(&out.path().join("rejects"));
     let records = read_dataset(&out.path().join("articles"));
-    assert!(!rejects.is_empty() && !records.is_empty());
-    assert_eq!(rejects.len() + records.len(), 12);
+    assert_eq!(rejects.len(), over);
+    assert_eq!(records.len(), files.len() - over);
     for r in &rejects {
         assert_eq!(r["error_kind"], "too_large");
         assert!(r["file_size"].parse::<u64>().unwrap() > 5000);
@@ -239,7 +279,7 @@ fn an_unwritable_output_fails_with_a_one_line_reason() {
         &[
             "run",
             "--input",
-            corpus().to_str().unwrap(),
+            sample_input().to_str().unwrap(),
             "--output",
             output.to_str().unwrap(),
         ],
@@ -274,7 +314,7 @@ fn an_invalid_profile_folder_fails_naming_the_profile() {
         &[
             "run",
             "--input",
-            corpus().to_str().unwrap(),
+            sample_input().to_str().unwrap(),
             "--output",
             out.to_str().unwrap(),
             "--profiles",
@@ -292,7 +332,7 @@ fn an_output_folder_holding_foreign_data_is_refused() {
         &[
             "run",
             "--input",
-            corpus().to_str().unwrap(),
+            sample_input().to_str().unwrap(),
             "--output",
             dir.path().to_str().unwrap(),
         ],
@@ -302,10 +342,19 @@ fn an_output_folder_holding_foreign_data_is_refused() {
 
 #[test]
 fn a_rerun_replaces_the_dataset_and_the_old_files_disappear() {
+    let corpus = require_corpus!();
+    let (rfi, dw) = (
+        "dutymachine-news/articles/rfi",
+        "dutymachine-news/articles/dw",
+    );
+    let (rfi_files, dw_files) = (
+        manifest_paths_under(&corpus, rfi).len(),
+        manifest_paths_under(&corpus, dw).len(),
+    );
+    assert!(rfi_files > 0 && dw_files > 0);
+    let (rfi, dw) = (corpus.join(rfi), corpus.join(dw));
     let out = tempfile::tempdir().unwrap();
     let o = out.path().to_str().unwrap();
-    let rfi = corpus().join("dutymachine-news/articles/rfi");
-    let dw = corpus().join("dutymachine-news/articles/dw");
     run_ok(&[
         "run",
         "--input",
@@ -315,7 +364,7 @@ fn a_rerun_replaces_the_dataset_and_the_old_files_disappear() {
         "--progress",
         "quiet",
     ]);
-    assert_eq!(read_dataset(&out.path().join("articles")).len(), 12);
+    assert_eq!(read_dataset(&out.path().join("articles")).len(), rfi_files);
     run_ok(&[
         "run",
         "--input",
@@ -326,7 +375,7 @@ fn a_rerun_replaces_the_dataset_and_the_old_files_disappear() {
         "quiet",
     ]);
     let rows = read_dataset(&out.path().join("articles"));
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), dw_files);
     assert!(rows.iter().all(|r| r["source"] == "dw"));
     assert_eq!(summary(out.path())["generation"], "gen-000002");
 }
@@ -348,7 +397,8 @@ fn profiles_lists_every_source_and_generic() {
 
 #[test]
 fn inspect_shows_each_field_and_the_rule_behind_it() {
-    let seed = corpus().join("seed/000_048dc874b1a19fb5.txt");
+    let corpus = require_corpus!();
+    let seed = corpus.join("seed/000_048dc874b1a19fb5.txt");
     let out = run_ok(&["inspect", seed.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -511,12 +561,13 @@ fn stats_writes_tables_summary_charts_and_a_report_that_links_them() {
 
 #[test]
 fn stats_filters_by_source_and_refuses_a_folder_without_a_dataset() {
+    let corpus = require_corpus!();
     let dir = tempfile::tempdir().unwrap();
     let dataset = dir.path().join("warehouse");
     run_ok(&[
         "run",
         "--input",
-        corpus().to_str().unwrap(),
+        corpus.to_str().unwrap(),
         "--output",
         dataset.to_str().unwrap(),
         "--progress",
@@ -540,7 +591,15 @@ fn stats_filters_by_source_and_refuses_a_folder_without_a_dataset() {
         printed.contains("Filters: sources rfi; since 2023-01-01"),
         "{printed}"
     );
-    assert!(printed.contains("- rfi: 12 articles"), "{printed}");
+    // The count, from the records themselves: rfi articles (latest version
+    // of each) whose article time is in 2023 or later.
+    let since = "2023-01-01T00:00:00Z".parse().unwrap();
+    let rfi = articles_since(&read_dataset(&dataset.join("articles")), "rfi", since);
+    assert!(rfi > 0, "the corpus has rfi items of 2023 and later");
+    assert!(
+        printed.contains(&format!("- rfi: {rfi} articles")),
+        "{printed}"
+    );
     assert!(!out.join("charts").exists());
 
     fails_with(
@@ -567,6 +626,40 @@ fn stats_filters_by_source_and_refuses_a_folder_without_a_dataset() {
     );
 }
 
+/// Input for tests that need no real file: the synthetic rfi items of the
+/// bundled sample.
+fn sample_input() -> PathBuf {
+    repo().join("data/sample/rfi")
+}
+
+/// Articles of `source` whose latest version (latest feed time, then larger
+/// content hash) has its article time (`published_utc`, else the feed time)
+/// at or after `since`.
+fn articles_since(rows: &[Row], source: &str, since: chrono::DateTime<chrono::Utc>) -> usize {
+    let time = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let mut latest: BTreeMap<&str, &Row> = BTreeMap::new();
+    for row in rows.iter().filter(|r| r["source"] == source) {
+        let key = (time(&row["feed_time_utc"]), &row["content_sha256"]);
+        let newer = latest
+            .get(row["article_id"].as_str())
+            .is_none_or(|old| key > (time(&old["feed_time_utc"]), &old["content_sha256"]));
+        if newer {
+            latest.insert(&row["article_id"], row);
+        }
+    }
+    latest
+        .values()
+        .filter(|r| {
+            let at = if r["published_utc"].is_empty() {
+                &r["feed_time_utc"]
+            } else {
+                &r["published_utc"]
+            };
+            time(at) >= since
+        })
+        .count()
+}
+
 fn part_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
     tree_files(out, &["articles/", "rejects/"])
 }
@@ -586,11 +679,12 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn incremental_reruns_skip_unchanged_files_and_equal_a_full_rebuild() {
+    let corpus = require_corpus!();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
     copy_tree(&repo().join("data/sample"), &input);
-    copy_tree(&corpus().join("dutymachine-news"), &input);
+    copy_tree(&corpus.join("dutymachine-news"), &input);
     let (i, out) = (input.to_str().unwrap(), dir.path().join("out"));
     let o = out.to_str().unwrap();
     let run = |extra: &[&str]| {
@@ -618,11 +712,8 @@ fn incremental_reruns_skip_unchanged_files_and_equal_a_full_rebuild() {
     // Change one file, remove one, add a duplicate and a new bad file, touch one.
     let rfi = input.join("articles/rfi");
     let changed = rfi.join("1000008.md");
-    let text = std::fs::read_to_string(&changed).unwrap().replacen(
-        "<!--1695680102000-->",
-        "<!--1695680103000-->",
-        1,
-    );
+    let text = std::fs::read_to_string(&changed).unwrap();
+    let text = with_feed_time(&text, feed_time_ms(&text) + 1000);
     std::fs::write(&changed, text).unwrap();
     std::fs::remove_file(input.join("articles/dw/1023833.md")).unwrap();
     std::fs::copy(rfi.join("1000198.md"), rfi.join("zz-copy.md")).unwrap();
@@ -677,7 +768,7 @@ fn a_second_run_on_a_busy_output_is_refused_with_the_holder_named() {
         &[
             "run",
             "--input",
-            corpus().to_str().unwrap(),
+            sample_input().to_str().unwrap(),
             "--output",
             out.to_str().unwrap(),
         ],
@@ -687,7 +778,7 @@ fn a_second_run_on_a_busy_output_is_refused_with_the_holder_named() {
     run_ok(&[
         "run",
         "--input",
-        corpus().to_str().unwrap(),
+        sample_input().to_str().unwrap(),
         "--output",
         out.to_str().unwrap(),
         "--progress",

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -28,10 +29,130 @@ pub fn repo() -> PathBuf {
     manifest_dir().join("../..")
 }
 
-pub fn corpus() -> PathBuf {
+/// Where the real corpus is looked for: `$WIREHOUSE_CORPUS`, else
+/// `../shared/corpus` beside the repository. Tests reach it only through
+/// [`corpus_or_skip`] (or [`require_corpus!`]).
+pub fn corpus_path() -> PathBuf {
     std::env::var_os("WIREHOUSE_CORPUS")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("../shared/corpus"))
+}
+
+/// The real corpus for the test `test`, or `None` when its folder does not
+/// exist: the test is then skipped with a line on stderr saying so, written
+/// past the test harness's capture so that `cargo test` shows it. Under CI
+/// (`$CI` set) a missing corpus is an error, not a skip.
+pub fn corpus_or_skip(test: &str) -> Option<PathBuf> {
+    let path = corpus_path();
+    if path.is_dir() {
+        return Some(path);
+    }
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!(
+            "corpus not found at {}; set WIREHOUSE_CORPUS",
+            path.display()
+        );
+    }
+    // `eprintln!` would be captured (and dropped) for a passing test.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: no corpus at {} (set WIREHOUSE_CORPUS=/path/to/shared/corpus)",
+        path.display()
+    );
+    None
+}
+
+/// `let corpus = require_corpus!();` — the corpus, or return from the
+/// calling test (skipped; see [`corpus_or_skip`]), named after that test.
+macro_rules! require_corpus {
+    () => {{
+        fn here() {}
+        let name = std::any::type_name_of_val(&here);
+        let name = name.strip_suffix("::here").unwrap_or(name);
+        let name = name.rsplit("::").next().unwrap_or(name);
+        match crate::common::corpus_or_skip(name) {
+            Some(path) => path,
+            None => return,
+        }
+    }};
+}
+pub(crate) use require_corpus;
+
+/// The corpus paths `MANIFEST.tsv` lists (column `local_path`), one per
+/// file, in its order.
+pub fn manifest_paths(corpus: &Path) -> Vec<String> {
+    let manifest = corpus.join("MANIFEST.tsv");
+    assert!(
+        manifest.is_file(),
+        "{} is missing: the corpus lists its files there",
+        manifest.display()
+    );
+    let paths: Vec<String> = tsv(&manifest)
+        .into_iter()
+        .map(|r| r["local_path"].clone())
+        .collect();
+    assert!(!paths.is_empty(), "{} lists no file", manifest.display());
+    paths
+}
+
+/// The source wirehouse must give a corpus file, from its place in the
+/// corpus: `<archive>/articles/<site folder>/<file>`, or `seed/<file>` (the
+/// rfi seed). Both archives' folder names, as the corpus README lists them.
+pub fn source_of_corpus_path(path: &str) -> &'static str {
+    if path.starts_with("seed/") {
+        return "rfi";
+    }
+    let folder = path.split('/').nth(2).unwrap_or_default();
+    match folder {
+        "法广" | "rfi" => "rfi",
+        "BBC" | "bbc" => "bbc",
+        "纽约时报" | "nyt" => "nytimes",
+        "德国之声" | "dw" => "dw",
+        "美国之音" | "voa" => "voa",
+        "路透" | "reuters" => "reuters",
+        "金融时报" | "ft" => "ft",
+        "自由亚洲电台" | "rfa" => "rfa",
+        "中国数字时代" | "cdt" => "cdt",
+        other => panic!("{path}: site folder {other:?} has no source here; add it"),
+    }
+}
+
+/// Files per source, from the manifest's paths.
+pub fn manifest_files_per_source(corpus: &Path) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for path in manifest_paths(corpus) {
+        *counts
+            .entry(source_of_corpus_path(&path).to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+/// The manifest's paths below the corpus folder `folder` (e.g.
+/// `dutymachine-news/articles/rfi`).
+pub fn manifest_paths_under(corpus: &Path, folder: &str) -> Vec<String> {
+    let prefix = format!("{}/", folder.trim_end_matches('/'));
+    manifest_paths(corpus)
+        .into_iter()
+        .filter(|p| p.starts_with(&prefix))
+        .collect()
+}
+
+/// The feed time of an article file: its first line, `<!--EPOCH_MS-->`.
+pub fn feed_time_ms(text: &str) -> i64 {
+    let header = text.lines().next().unwrap_or_default();
+    header
+        .strip_prefix("<!--")
+        .and_then(|h| h.strip_suffix("-->"))
+        .and_then(|ms| ms.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no feed-time header: {header:?}"))
+}
+
+/// The file with its feed-time header replaced.
+pub fn with_feed_time(text: &str, ms: i64) -> String {
+    let (_, rest) = text.split_once('\n').unwrap();
+    format!("<!--{ms}-->\n{rest}")
 }
 
 pub fn wirehouse(args: &[&str]) -> Output {
