@@ -94,7 +94,11 @@ pub fn inspect(args: &InspectArgs) -> anyhow::Result<bool> {
 
 /// Every text block with its place and rule, then a count per place.
 fn print_blocks(out: &mut dyn Write, blocks: &[Block]) -> std::io::Result<()> {
-    writeln!(out, "\nblocks ({} in page order: place | text | rule):", blocks.len())?;
+    writeln!(
+        out,
+        "\nblocks ({} in page order: place | text | rule):",
+        blocks.len()
+    )?;
     let mut counts: std::collections::BTreeMap<Place, usize> = Default::default();
     for block in blocks {
         *counts.entry(block.place).or_default() += 1;

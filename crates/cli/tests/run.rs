@@ -421,6 +421,38 @@ fn inspect_shows_each_field_and_the_rule_behind_it() {
 }
 
 #[test]
+fn inspect_blocks_lists_every_block_of_a_page_with_its_place_and_rule() {
+    let corpus = require_corpus!();
+    let seed = corpus.join("seed/000_048dc874b1a19fb5.txt");
+    let out = run_ok(&["inspect", seed.to_str().unwrap(), "--blocks"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The seed file: its time, its lead, its body blocks, nothing unnamed.
+    assert!(
+        text.contains("  published | 18/03/2021 - 14:26 | published[0]: `body > div:first-child`"),
+        "{text}"
+    );
+    assert!(text.contains("  lead      | "), "{text}");
+    let blocks: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("blocks ("))
+        .skip(1)
+        .take_while(|l| !l.starts_with("  = "))
+        .collect();
+    let body = blocks.iter().filter(|l| l.starts_with("  body ")).count();
+    let paragraphs: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("paragraph_count"))
+        .map(|n| n.trim().parse().unwrap())
+        .unwrap();
+    assert_eq!(body, paragraphs, "{text}");
+    assert!(blocks.iter().all(|l| l.split(" | ").count() >= 3), "{text}");
+    assert!(text.contains(&format!("body {paragraphs}")), "{text}");
+    // Without the flag, no block list.
+    let out = run_ok(&["inspect", seed.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("blocks ("));
+}
+
+#[test]
 fn inspect_of_a_rejected_file_says_why_and_exits_1() {
     let out = wirehouse(&[
         "inspect",
