@@ -237,7 +237,12 @@ pub fn read_blocks(doc: &Html, profile: &Profile, marks: &Marks, title: &str, lo
             Node::Text(text) => walk.text(text),
             Node::Element(element) => {
                 let name = &element.name.local;
-                if let Some((place, rule)) = claims.get(&node.id()) {
+                // Each set is asked only when it holds anything: most pages
+                // have no captions or repeats, and a few claims.
+                if let Some((place, rule)) = (!claims.is_empty())
+                    .then(|| claims.get(&node.id()))
+                    .flatten()
+                {
                     walk.end_block();
                     if let Some(log) = walk.out.log.as_mut() {
                         let text = element_text(node);
@@ -251,7 +256,9 @@ pub fn read_blocks(doc: &Html, profile: &Profile, marks: &Marks, title: &str, lo
                     }
                     continue;
                 }
-                if furniture.contains(&node.id()) || captions.contains(&node.id()) {
+                if (!furniture.is_empty() && furniture.contains(&node.id()))
+                    || (!captions.is_empty() && captions.contains(&node.id()))
+                {
                     walk.end_block();
                     if walk.out.log.is_some() {
                         walk.log_furniture(node);
@@ -262,7 +269,7 @@ pub fn read_blocks(doc: &Html, profile: &Profile, marks: &Marks, title: &str, lo
                     walk.br();
                     continue;
                 }
-                if repeats.contains(&node.id()) {
+                if !repeats.is_empty() && repeats.contains(&node.id()) {
                     walk.end_block();
                     walk.repeat_depth += 1;
                     stack.push(Step::EndRepeat);
@@ -339,10 +346,9 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn text(&mut self, text: &str) {
-        if text.trim().is_empty() {
+        if !self.lines.push_text(text) {
             // Whitespace between tags: keeps words apart, and leaves a
             // `<br>` run unbroken.
-            self.lines.push_text(text);
             return;
         }
         self.brs = 0;
@@ -354,7 +360,6 @@ impl Walk<'_> {
         } else {
             self.plain = true;
         }
-        self.lines.push_text(text);
     }
 
     fn br(&mut self) {
@@ -559,7 +564,9 @@ impl Walk<'_> {
                 continue;
             }
             match node.value() {
-                Node::Text(text) => self.lines.push_text(text),
+                Node::Text(text) => {
+                    self.lines.push_text(text);
+                }
                 Node::Element(element) => {
                     let name = &element.name.local;
                     if *name == local_name!("script") || *name == local_name!("style") {

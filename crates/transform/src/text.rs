@@ -398,7 +398,9 @@ pub fn element_lines(element: ElementRef, removed: &NodeSet) -> Vec<String> {
             Step::Enter(node) => node,
         };
         match node.value() {
-            Node::Text(t) => lines.push_text(t),
+            Node::Text(t) => {
+                lines.push_text(t);
+            }
             Node::Element(e) => {
                 if node.id() != element.id() && removed.contains(&node.id()) {
                     continue;
@@ -432,7 +434,8 @@ pub(crate) struct Lines {
 }
 
 impl Lines {
-    pub(crate) fn push_text(&mut self, text: &str) {
+    /// Returns whether `text` held anything but whitespace.
+    pub(crate) fn push_text(&mut self, text: &str) -> bool {
         // Room for all of it at once, not a doubling per word.
         self.line.reserve(text.len());
         let bytes = text.as_bytes();
@@ -441,6 +444,7 @@ impl Lines {
         // Chinese text mostly punctuation, which stays in the word).
         let mut word = 0;
         let mut at = 0;
+        let mut any = false;
         while at < bytes.len() {
             let step = WORD_STEP[usize::from(bytes[at])];
             if step != 0 {
@@ -451,6 +455,7 @@ impl Lines {
             if space {
                 if word < at {
                     self.word(&text[word..at]);
+                    any = true;
                 }
                 if bytes[at] == b'\n' {
                     self.break_line();
@@ -463,7 +468,9 @@ impl Lines {
         }
         if word < bytes.len() {
             self.word(&text[word..]);
+            any = true;
         }
+        any
     }
 
     /// Appends (part of) a word; pieces with no whitespace between them join.
@@ -939,7 +946,13 @@ mod tests {
                 .collect();
             let mut lines = Lines::default();
             for piece in &pieces {
-                lines.push_text(piece);
+                // It says whether the piece held a word, as the standard
+                // library's whitespace split does.
+                assert_eq!(
+                    lines.push_text(piece),
+                    piece.split_whitespace().next().is_some(),
+                    "{piece:?}"
+                );
             }
             assert_eq!(lines.finish(), expected, "{pieces:?}");
         }
