@@ -469,7 +469,22 @@ fn no_corpus_body_holds_site_furniture() {
                 found.push(format!("{}: {furniture:?}", path));
             }
         }
+        // Every picture once, absolute and well-formed.
+        let mut seen = std::collections::HashSet::new();
         for url in &a.image_urls {
+            if !seen.insert(url) {
+                found.push(format!("{path}: image {url} twice"));
+            }
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or("");
+            if host.is_empty() || url.contains(|c: char| c.is_whitespace() || "\"'<>".contains(c)) {
+                found.push(format!(
+                    "{path}: image URL {url:?} is not absolute and well-formed"
+                ));
+            }
             for decoration in ["images.weserv.nl", "grey_line", "icon-zoom"] {
                 if url.contains(decoration) {
                     found.push(format!("{}: image {url}", path));
