@@ -636,6 +636,16 @@ impl Tally {
             }
         }
         self.summary.records += 1;
+        match self.summary.coverage.get_mut(&article.source) {
+            Some(coverage) => coverage.count(&article),
+            None => {
+                let mut coverage = wirehouse_load::Coverage::default();
+                coverage.count(&article);
+                self.summary
+                    .coverage
+                    .insert(article.source.clone(), coverage);
+            }
+        }
         generation.push_article(article)?;
         Ok(FileOutcome::Record)
     }
@@ -732,6 +742,7 @@ impl Tally {
         summary.rejects = self.summary.rejects;
         summary.rejects_by_kind = self.summary.rejects_by_kind;
         summary.records_by_source = self.summary.records_by_source;
+        summary.coverage = self.summary.coverage;
         summary.unchanged = self.summary.unchanged;
         summary.bytes_read = self.bytes_read;
     }
@@ -775,6 +786,38 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
     )?;
     if s.unchanged > 0 {
         writeln!(out, "  unchanged   {:>8}", s.unchanged)?;
+    }
+    if !s.coverage.is_empty() {
+        // Per source, the share of this run's records with each field.
+        writeln!(
+            out,
+            "  coverage    {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8}",
+            "source",
+            "records",
+            "published",
+            "byline",
+            "lead",
+            "copyright",
+            "images",
+            "empty body",
+            "lag < 0"
+        )?;
+        for (source, c) in &s.coverage {
+            let share = |n: u64| format!("{:.0}%", 100.0 * n as f64 / c.records.max(1) as f64);
+            writeln!(
+                out,
+                "              {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8}",
+                source,
+                c.records,
+                share(c.published),
+                share(c.byline),
+                share(c.lead),
+                share(c.copyright),
+                share(c.images),
+                c.empty_body,
+                c.negative_lag
+            )?;
+        }
     }
     let dir = config.output.display();
     writeln!(out, "  output      {dir} ({})", s.generation)?;

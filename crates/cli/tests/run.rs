@@ -817,3 +817,60 @@ fn a_second_run_on_a_busy_output_is_refused_with_the_holder_named() {
         "quiet",
     ]);
 }
+
+#[test]
+fn the_summary_gives_each_sources_coverage_as_the_dataset_shows_it() {
+    let corpus = require_corpus!();
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("warehouse");
+    let printed = run_ok(&[
+        "run",
+        "--input",
+        corpus.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+    let text = String::from_utf8_lossy(&printed.stdout);
+    assert!(text.contains("  coverage    source"), "{text}");
+    // The same figures counted from the written records, another route.
+    let rows = read_dataset(&out_dir.join("articles"));
+    let s = summary(&out_dir);
+    let coverage = s["coverage"].as_object().unwrap();
+    let sources: BTreeSet<&str> = rows.iter().map(|r| r["source"].as_str()).collect();
+    assert_eq!(coverage.len(), sources.len());
+    for source in sources {
+        let of: Vec<&Row> = rows.iter().filter(|r| r["source"] == source).collect();
+        let with = |field: &str| of.iter().filter(|r| !r[field].is_empty()).count() as u64;
+        let c = &coverage[source];
+        assert_eq!(c["records"], of.len() as u64, "{source}");
+        assert_eq!(c["published"], with("published_utc"), "{source}");
+        assert_eq!(c["byline"], with("byline"), "{source}");
+        assert_eq!(c["lead"], with("lead"), "{source}");
+        assert_eq!(c["copyright"], with("copyright"), "{source}");
+        assert_eq!(c["images"], with("image_urls"), "{source}");
+        let empty = of.iter().filter(|r| r["body_text"].is_empty()).count() as u64;
+        assert_eq!(c["empty_body"], empty, "{source}");
+        let negative = of
+            .iter()
+            .filter(|r| r["feed_lag_s"].parse::<i64>().is_ok_and(|lag| lag < 0))
+            .count() as u64;
+        assert_eq!(c["negative_lag"], negative, "{source}");
+        let mut notes: BTreeMap<String, u64> = BTreeMap::new();
+        for r in &of {
+            if !r["published_note"].is_empty() {
+                *notes.entry(r["published_note"].clone()).or_default() += 1;
+            }
+        }
+        let written: BTreeMap<String, u64> = c["published_by_note"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+            .collect();
+        assert_eq!(written, notes, "{source}");
+    }
+    // The corpus has times for every source that states them.
+    assert!(coverage["rfi"]["published"] == coverage["rfi"]["records"]);
+}
