@@ -53,7 +53,7 @@ notebooks: venv sample
     set -euo pipefail
     mkdir -p data/warehouse/notebooks
     for nb in notebooks/*.ipynb; do
-        MPLBACKEND=Agg WIREHOUSE_DATASET="$PWD/data/warehouse/sample" {{venv}}/bin/python - "$nb" <<'PY'
+        WIREHOUSE_DATASET="$PWD/data/warehouse/sample" {{venv}}/bin/python - "$nb" <<'PY'
     import pathlib, sys
     import nbformat
     from nbclient import NotebookClient

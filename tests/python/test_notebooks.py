@@ -27,11 +27,13 @@ def sample_stats(sample_dataset, tmp_path_factory):
 def run_notebook(path, dataset, headline_out, monkeypatch):
     monkeypatch.setenv("WIREHOUSE_DATASET", str(dataset))
     monkeypatch.setenv("WIREHOUSE_HEADLINE_OUT", str(headline_out))
+    # A headless backend in the environment, as on CI and in `just notebooks` before:
+    # the notebooks must still carry their figures.
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    return json.loads(pathlib.Path(headline_out).read_text())
+    return json.loads(pathlib.Path(headline_out).read_text()), notebook
 
 
 def by_source(table, column):
@@ -48,7 +50,7 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_and_agrees_with_stats(path, sample_dataset, sample_stats, tmp_path, monkeypatch):
-    headline = run_notebook(path, sample_dataset, tmp_path / "headline.json", monkeypatch)
+    headline, _ = run_notebook(path, sample_dataset, tmp_path / "headline.json", monkeypatch)
     tables = sample_stats / "tables"
     body = pl.read_parquet(tables / "body_length.parquet")
     lag = pl.read_parquet(tables / "feed_lag.parquet")
@@ -62,3 +64,30 @@ def test_notebook_runs_and_agrees_with_stats(path, sample_dataset, sample_stats,
     assert close(headline["p90_lag_s_by_source"], by_source(lag, "p90_s"))
     assert close(headline["chars_mean_by_source"], by_source(body, "chars_mean"))
     assert headline["rejects"] == rejects["rejects"].sum() == run["rejects"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_plotting_cell_carries_its_figure_and_no_cell_warns(path, sample_dataset, tmp_path, monkeypatch):
+    _, notebook = run_notebook(path, sample_dataset, tmp_path / "headline.json", monkeypatch)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    plotting = [c for c in code if "plt.show()" in c.source]
+    assert plotting, "no plotting cell"
+    for cell in plotting:
+        images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert images, f"no figure in the output of:\n{cell.source}"
+    for cell in code:
+        warnings = [o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+        assert not warnings, f"{cell.source}\nwrote to stderr: {warnings}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_the_notebook_shows_coverage_per_source_and_year(path, sample_dataset, tmp_path, monkeypatch):
+    _, notebook = run_notebook(path, sample_dataset, tmp_path / "headline.json", monkeypatch)
+    cell = next(c for c in notebook.cells if c.cell_type == "code" and "negative_lag" in c.source)
+    shown = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    # One row per source and year of the dataset.
+    pairs = (pl.scan_parquet(str(sample_dataset / "articles" / "**" / "*.parquet"), hive_partitioning=True)
+             .select("source", "year").unique().collect())
+    assert pairs.height > 0
+    for source in pairs["source"].unique():
+        assert source in shown, f"{source} missing from the coverage table:\n{shown}"
