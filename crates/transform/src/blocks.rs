@@ -72,6 +72,22 @@ pub struct Block {
     pub text: String,
 }
 
+/// Where a credit a text or lead locator cut goes: the byline when it is
+/// `used` (no earlier rule found one), else dropped as a credit.
+pub fn credit_place(locator: &Locator, used: bool) -> (Place, String) {
+    if used {
+        (Place::Byline, locator.describe.clone())
+    } else {
+        (
+            Place::Dropped,
+            format!(
+                "{} (a credit; the byline came from an earlier rule)",
+                locator.describe
+            ),
+        )
+    }
+}
+
 /// What the walk is told of a page's elements before it reads their text.
 #[derive(Debug, Clone, Copy)]
 pub struct Marks<'a> {
@@ -97,7 +113,9 @@ pub struct Blocks {
     pub paragraphs: Vec<String>,
     /// The first copyright line found among the blocks (`© 2020 AFP`).
     pub copyright: Option<String>,
-    /// Blocks dropped by a rule (counted in any mode).
+    /// Blocks dropped by a block rule or as a credit; the blocks of
+    /// furniture and captions add to it only when there is a log (a normal
+    /// run skips those elements without reading their text).
     pub dropped: usize,
     /// Every block with its place and rule, in page order: kept only when
     /// the caller asks (`inspect --blocks`).
@@ -118,17 +136,7 @@ impl Blocks {
         paragraph.replace_range(range, "");
         *paragraph = collapse_whitespace(paragraph);
         let emptied = paragraph.is_empty();
-        let (place, rule) = if used {
-            (Place::Byline, locator.describe.clone())
-        } else {
-            (
-                Place::Dropped,
-                format!(
-                    "{} (a credit; the byline came from an earlier rule)",
-                    locator.describe
-                ),
-            )
-        };
+        let (place, rule) = credit_place(locator, used);
         if let Some(log) = self.log.as_mut() {
             let at = self.body_log[i];
             if emptied {
@@ -184,27 +192,8 @@ pub fn read_blocks(doc: &Html, profile: &Profile, marks: &Marks, title: &str, lo
         repeats,
         claims,
     } = *marks;
-    let mut walk = Walk {
-        profile,
-        furniture,
-        captions,
-        claims,
-        title,
-        out: Blocks {
-            log: log.then(Vec::new),
-            ..Blocks::default()
-        },
-        lines: Lines::default(),
-        brs: 0,
-        link_depth: 0,
-        fresh_link: false,
-        links: 0,
-        plain: false,
-        repeat_depth: 0,
-        repeat_candidates: Vec::new(),
-        dateline: None,
-        dateline_at: 0,
-    };
+    let mut walk = Walk::new(profile, marks, title);
+    walk.out.log = log.then(Vec::new);
     enum Step<'a> {
         Enter(ego_tree::NodeRef<'a, Node>),
         /// The end of a block-level element: its last block ends.
@@ -344,7 +333,29 @@ struct Walk<'a> {
     dateline_at: usize,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    /// A walk with nothing read yet and no log.
+    fn new(profile: &'a Profile, marks: &Marks<'a>, title: &'a str) -> Walk<'a> {
+        Walk {
+            profile,
+            furniture: marks.furniture,
+            captions: marks.captions,
+            claims: marks.claims,
+            title,
+            out: Blocks::default(),
+            lines: Lines::default(),
+            brs: 0,
+            link_depth: 0,
+            fresh_link: false,
+            links: 0,
+            plain: false,
+            repeat_depth: 0,
+            repeat_candidates: Vec::new(),
+            dateline: None,
+            dateline_at: 0,
+        }
+    }
+
     fn text(&mut self, text: &str) {
         if !self.lines.push_text(text) {
             // Whitespace between tags: keeps words apart, and leaves a
@@ -530,24 +541,15 @@ impl Walk<'_> {
         let rule = furniture_rule(self.profile, element);
         // The element's own blocks, read by a walk of their own (nested
         // claims and furniture are inside it and dropped with it).
-        let mut inner = Walk {
-            profile: self.profile,
+        // Repeats do not matter here: everything inside is dropped.
+        let no_repeats = NodeSet::default();
+        let marks = Marks {
             furniture: self.furniture,
             captions: self.captions,
+            repeats: &no_repeats,
             claims: self.claims,
-            title: self.title,
-            out: Blocks::default(),
-            lines: Lines::default(),
-            brs: 0,
-            link_depth: 0,
-            fresh_link: false,
-            links: 0,
-            plain: false,
-            repeat_depth: 0,
-            repeat_candidates: Vec::new(),
-            dateline: None,
-            dateline_at: 0,
         };
+        let mut inner = Walk::new(self.profile, &marks, self.title);
         inner.collect_all(node);
         for text in inner.out.paragraphs {
             self.drop(text, || rule.to_string());

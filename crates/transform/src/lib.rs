@@ -421,17 +421,7 @@ fn cut_lead(
         text::collapse_whitespace(&format!("{} {}", &text[..range.start], &text[range.end..]));
     *lead = (!rest.is_empty()).then_some(rest);
     if let Some(log) = blocks.log.as_mut() {
-        let (place, rule) = if used {
-            (Place::Byline, locator.describe.clone())
-        } else {
-            (
-                Place::Dropped,
-                format!(
-                    "{} (a credit; the byline came from an earlier rule)",
-                    locator.describe
-                ),
-            )
-        };
+        let (place, rule) = blocks::credit_place(locator, used);
         log.push(Block {
             place,
             rule,
