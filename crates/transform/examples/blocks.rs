@@ -1,7 +1,11 @@
 //! `cargo run -p wirehouse-transform --example blocks -- FILE…`: the record
 //! fields and every text block of each file, with its place and rule — the
 //! same listing as `wirehouse inspect FILE --blocks`, without building the
-//! binary (which compiles polars for `stats`).
+//! binary (which compiles polars for `stats`). With `BLOCKS_TSV=1` it prints
+//! one tab-separated line per file instead (title, column, published raw and
+//! UTC, byline, the first 12 characters of lead, first and last paragraph,
+//! counts, copyright, the paragraphs): the form used to compare the corpus
+//! with an independent reading of its pages.
 
 use wirehouse_extract::{frame, read_input, Limits};
 use wirehouse_transform::{ProfileSet, Transformer};
