@@ -677,23 +677,12 @@ pub fn is_block(name: &LocalName) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::ProfileSet;
     use crate::text::survey;
-
-    const SITE: &str = "name = \"site\"\nsource = \"site\"\nhosts = [\"site.org\"]\n";
-
-    fn profiles(site: &str) -> ProfileSet {
-        ProfileSet::from_texts([
-            ("generic.toml".to_string(), "name = \"generic\"".to_string()),
-            ("site.toml".to_string(), format!("{SITE}{site}")),
-        ])
-        .unwrap()
-    }
 
     /// The blocks of `html` under the `site` profile given as TOML, with the
     /// log kept.
     fn blocks(site: &str, html: &str, title: &str) -> Blocks {
-        let set = profiles(site);
+        let set = crate::profile::site_profiles(site).unwrap();
         let profile = set.for_host("site.org");
         let doc = Html::parse_document(html);
         let survey = survey(&doc, profile, 100);

@@ -1128,6 +1128,19 @@ impl ProfileSet {
     }
 }
 
+/// For tests: the generic profile and one site profile, `site`, for the
+/// host `site.org` (`site` is the TOML after its name, source and hosts).
+#[cfg(test)]
+pub(crate) fn site_profiles(site: &str) -> Result<ProfileSet, ProfileError> {
+    ProfileSet::from_texts([
+        ("generic.toml".to_string(), "name = \"generic\"".to_string()),
+        (
+            "site.toml".to_string(),
+            format!("name = \"site\"\nsource = \"site\"\nhosts = [\"site.org\"]\n{site}"),
+        ),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

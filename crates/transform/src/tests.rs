@@ -345,14 +345,7 @@ fn a_negative_or_absurd_feed_time_is_a_timestamp_reject() {
 
 /// A record read with one made-up site profile (`site.org`) besides generic.
 fn with_site(site: &str, title: &str, html: &str) -> (Article, Trace) {
-    let set = ProfileSet::from_texts([
-        ("generic.toml".to_string(), "name = \"generic\"".to_string()),
-        (
-            "site.toml".to_string(),
-            format!("name = \"site\"\nsource = \"site\"\nhosts = [\"site.org\"]\n{site}"),
-        ),
-    ])
-    .unwrap();
+    let set = profile::site_profiles(site).unwrap();
     Transformer::new(set)
         .inspect(&raw(
             "1616075711000",
@@ -446,17 +439,7 @@ fn an_author_named_at_the_head_of_the_lead_becomes_the_byline() {
 
 #[test]
 fn a_text_locator_is_refused_where_it_cannot_work() {
-    let bad = |site: &str| {
-        ProfileSet::from_texts([
-            ("generic.toml".to_string(), "name = \"generic\"".to_string()),
-            (
-                "site.toml".to_string(),
-                format!("name = \"site\"\nsource = \"site\"\nhosts = [\"site.org\"]\n{site}"),
-            ),
-        ])
-        .unwrap_err()
-        .to_string()
-    };
+    let bad = |site: &str| profile::site_profiles(site).unwrap_err().to_string();
     assert!(bad("[[byline]]\nfrom = \"text\"").contains("byline[0].matches"));
     assert!(
         bad("[[byline]]\nfrom = \"text\"\nselector = \"p\"\nmatches = \"x\"")

@@ -171,13 +171,13 @@ pub fn read_images(doc: &Html, base: &str, removed: &NodeSet, images: &[NodeId])
                 .parent()
                 .and_then(ElementRef::wrap)
                 .is_none_or(|parent| !is_within(parent, removed));
-            let markup: String = if outside {
-                element.text().collect()
-            } else {
-                String::new()
-            };
-            // Parsed only when it holds a picture: most hold a message.
-            if markup.contains("<img") || markup.contains("<IMG") {
+            // Copied and parsed only when it holds a picture: most hold a
+            // message.
+            let holds_picture = element
+                .text()
+                .any(|t| t.contains("<img") || t.contains("<IMG"));
+            if outside && holds_picture {
+                let markup: String = element.text().collect();
                 let fragment = Html::parse_fragment(&markup);
                 for img in fragment.tree.nodes().filter_map(ElementRef::wrap) {
                     if is_image(&img.value().name.local) {
