@@ -25,7 +25,7 @@ from conftest import _binary  # noqa: E402  (tests/python is on sys.path)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-TABLE_NAMES = ["daily_volume", "weekly_volume", "hour_weekday_utc", "hour_weekday_local",
+TABLE_NAMES = ["coverage", "daily_volume", "weekly_volume", "hour_weekday_utc", "hour_weekday_local",
                "feed_lag", "body_length", "top_columns", "precision_note", "rejects_by_kind"]
 
 # crates/stats/src/zones.rs, restated.
@@ -34,7 +34,14 @@ HOME_ZONES = {"bbc": "Europe/London", "cdt": "America/Los_Angeles", "dw": "Europ
               "rfa": "America/New_York", "rfi": "Europe/Paris", "voa": "America/New_York"}
 
 # The contract's column names and Arrow types, per table.
+COVERAGE_COLUMNS = ["published", "published_second", "published_minute", "published_day",
+                    "published_approximate", "note_ambiguous", "note_nonexistent", "note_invalid",
+                    "note_unrecognized", "note_missing", "note_relative", "byline", "lead",
+                    "copyright", "images", "empty_body", "unplaced", "negative_lag"]
+
 SCHEMAS = {
+    "coverage": [("source", pa.string()), ("year", pa.int32()), ("articles", pa.int64())]
+                + [(c, pa.int64()) for c in COVERAGE_COLUMNS],
     "daily_volume": [("source", pa.string()), ("day", pa.date32()), ("articles", pa.int64())],
     "weekly_volume": [("source", pa.string()), ("iso_year", pa.int32()), ("iso_week", pa.int32()),
                       ("week_start", pa.date32()), ("articles", pa.int64())],
@@ -162,7 +169,22 @@ def reference(dataset, sources=(), since=None, until=None, zones=None):
     for s, z in zone_of.items():
         con.execute("insert into zones values (?, ?)", [s, z])
     clocked = "published_utc is not null and published_precision in ('second', 'minute', 'approximate')"
+    precision = lambda p: f"count(*) filter (where published_utc is not null and published_precision = '{p}')"
+    note = lambda n: f"count(*) filter (where published_note = '{n}')"
     q = {
+        "coverage": f"""
+            select source, year(day)::int as year, count(*) as articles,
+                   count(published_utc) as published,
+                   {precision('second')}, {precision('minute')}, {precision('day')},
+                   {precision('approximate')},
+                   {note('ambiguous')}, {note('nonexistent')}, {note('invalid')},
+                   {note('unrecognized')}, {note('missing')}, {note('relative')},
+                   count(byline) as byline, count(lead) as lead, count(copyright) as copyright,
+                   count(*) filter (where len(image_urls) > 0) as images,
+                   count(*) filter (where paragraph_count = 0) as empty_body,
+                   count(*) filter (where rules_placed = 0 and paragraph_count > 0) as unplaced,
+                   count(*) filter (where feed_lag_s < 0) as negative_lag
+            from latest group by source, year order by source, year""",
         "daily_volume": """
             select source, day, count(*) as articles from latest
             group by source, day order by source, day""",

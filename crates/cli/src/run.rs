@@ -145,16 +145,24 @@ fn stat(path: &std::path::Path) -> Stat {
 }
 
 /// What a run must reproduce to be reused: the same program, profiles,
-/// limits and inputs give the same records for the same bytes.
+/// limits and inputs give the same records for the same bytes, in files of
+/// the same columns (a build that adds a column rewrites every partition,
+/// so no dataset mixes files with and without it).
 fn fingerprint(config: &RunConfig, profiles: &ProfileSet) -> String {
     let inputs: Vec<String> = config
         .inputs
         .iter()
         .map(|p| p.display().to_string())
         .collect();
+    let columns: Vec<String> = wirehouse_load::schema::article_file_schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     format!(
-        "wirehouse {} | profiles {} | max_file_bytes {} | inputs {}",
+        "wirehouse {} | columns {} | profiles {} | max_file_bytes {} | inputs {}",
         env!("CARGO_PKG_VERSION"),
+        columns.join(","),
         profiles.fingerprint(),
         config.limits.max_file_bytes,
         inputs.join("\u{1f}")
@@ -791,7 +799,7 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
         // Per source, the share of this run's records with each field.
         writeln!(
             out,
-            "  coverage    {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8}",
+            "  coverage    {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8} {:>9}",
             "source",
             "records",
             "published",
@@ -800,13 +808,14 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
             "copyright",
             "images",
             "empty body",
-            "lag < 0"
+            "lag < 0",
+            "no rule",
         )?;
         for (source, c) in &s.coverage {
             let share = |n: u64| format!("{:.0}%", 100.0 * n as f64 / c.records.max(1) as f64);
             writeln!(
                 out,
-                "              {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8}",
+                "              {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8} {:>9}",
                 source,
                 c.records,
                 share(c.published),
@@ -815,7 +824,8 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
                 share(c.copyright),
                 share(c.images),
                 c.empty_body,
-                c.negative_lag
+                c.negative_lag,
+                c.unplaced,
             )?;
         }
     }

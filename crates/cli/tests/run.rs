@@ -549,6 +549,7 @@ fn stats_writes_tables_summary_charts_and_a_report_that_links_them() {
 
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     for name in [
+        "coverage",
         "daily_volume",
         "weekly_volume",
         "hour_weekday_utc",

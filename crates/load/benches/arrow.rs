@@ -35,6 +35,8 @@ fn article(i: usize) -> Article {
         image_urls: vec!["https://s.rfi.fr/media/display/a.jpg".into()],
         copyright: None,
         has_feed_footer: true,
+        layout: "h1 p+".into(),
+        rules_placed: 1,
     }
 }
 

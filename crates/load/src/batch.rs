@@ -39,6 +39,8 @@ pub struct ArticleBatch {
     image_urls: ListBuilder<StringBuilder>,
     copyright: StringBuilder,
     has_feed_footer: BooleanBuilder,
+    layout: StringBuilder,
+    rules_placed: Int32Builder,
     rows: usize,
 }
 
@@ -84,6 +86,8 @@ impl ArticleBatch {
             ))),
             copyright: StringBuilder::new(),
             has_feed_footer: BooleanBuilder::new(),
+            layout: StringBuilder::new(),
+            rules_placed: Int32Builder::new(),
             rows: 0,
         }
     }
@@ -134,6 +138,8 @@ impl ArticleBatch {
             .with_field(Arc::new(Field::new("item", DataType::Utf8, false))),
             copyright: text(|a| opt(&a.copyright)),
             has_feed_footer: BooleanBuilder::with_capacity(rows),
+            layout: text(|a| a.layout.len()),
+            rules_placed: Int32Builder::with_capacity(rows),
             rows: 0,
         }
     }
@@ -190,6 +196,8 @@ impl ArticleBatch {
         self.image_urls.append(true);
         self.copyright.append_option(a.copyright.as_deref());
         self.has_feed_footer.append_value(a.has_feed_footer);
+        self.layout.append_value(&a.layout);
+        self.rules_placed.append_value(a.rules_placed);
         self.rows += 1;
     }
 
@@ -220,6 +228,8 @@ impl ArticleBatch {
             Arc::new(self.image_urls.finish()),
             Arc::new(self.copyright.finish()),
             Arc::new(self.has_feed_footer.finish()),
+            Arc::new(self.layout.finish()),
+            Arc::new(self.rules_placed.finish()),
         ];
         self.rows = 0;
         RecordBatch::try_new(article_file_schema(), columns)
@@ -234,6 +244,7 @@ pub fn held_bytes(a: &Article) -> usize {
         + a.url_raw.len() * 2
         + a.lead.as_ref().map_or(0, String::len)
         + a.image_urls.iter().map(String::len).sum::<usize>()
+        + a.layout.len()
         + 256
 }
 

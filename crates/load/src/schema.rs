@@ -48,6 +48,9 @@ pub fn article_file_schema() -> SchemaRef {
         ),
         s("copyright", true),
         Field::new("has_feed_footer", DataType::Boolean, false),
+        // Beyond the spec's columns: what `wirehouse coverage` groups by.
+        s("layout", false),
+        Field::new("rules_placed", DataType::Int32, false),
     ]))
 }
 

@@ -72,6 +72,11 @@ pub struct Coverage {
     pub images: u64,
     /// Records whose body is empty.
     pub empty_body: u64,
+    /// Records whose page has text blocks but none a rule of the profile
+    /// placed (`rules_placed = 0`): every block reached the body by the
+    /// default rule, so the profile recognized nothing on the page.
+    #[serde(default)]
+    pub unplaced: u64,
     /// Records published after the feed served them (`feed_lag_s < 0`): a
     /// time read in the wrong zone shows here first.
     pub negative_lag: u64,
@@ -101,6 +106,7 @@ impl Coverage {
         self.copyright += u64::from(article.copyright.is_some());
         self.images += u64::from(!article.image_urls.is_empty());
         self.empty_body += u64::from(article.body_text.is_empty());
+        self.unplaced += u64::from(article.rules_placed == 0 && !article.body_text.is_empty());
         self.negative_lag += u64::from(article.feed_lag_s.is_some_and(|lag| lag < 0));
     }
 }

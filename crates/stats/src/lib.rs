@@ -50,6 +50,18 @@ pub struct StatsQuery {
 /// `feed_time_utc` (ft and cdt state none). Filters `since`/`until` apply to it.
 #[derive(Debug, Clone)]
 pub struct Tables {
+    /// `source` str, `year` i32 (UTC year of the article time), `articles`
+    /// i64, then how many of them have each field, all i64: `published`
+    /// (a `published_utc`), `published_second`, `_minute`, `_day`,
+    /// `_approximate` (those by precision), `note_ambiguous`,
+    /// `note_nonexistent`, `note_invalid`, `note_unrecognized`,
+    /// `note_missing`, `note_relative` (by `published_note`, with a time or
+    /// without), `byline`, `lead`, `copyright`, `images` (at least one),
+    /// `empty_body`, `unplaced` (text blocks, but no rule of the profile
+    /// placed any: `rules_placed = 0`), `negative_lag` (`feed_lag_s < 0`).
+    /// The figures of `run-summary.json`'s coverage, per year: which years
+    /// of which source lack a field, before a chart is trusted.
+    pub coverage: DataFrame,
     /// `source` str, `day` date (UTC day of the article time), `articles` i64.
     pub daily_volume: DataFrame,
     /// `source` str, `iso_year` i32, `iso_week` i32, `week_start` date (Monday),
@@ -102,7 +114,8 @@ pub struct Headline {
 }
 
 /// The file names of the tables, in the order they are reported.
-pub const TABLE_NAMES: [&str; 9] = [
+pub const TABLE_NAMES: [&str; 10] = [
+    "coverage",
     "daily_volume",
     "weekly_volume",
     "hour_weekday_utc",
@@ -116,8 +129,9 @@ pub const TABLE_NAMES: [&str; 9] = [
 
 impl Tables {
     /// The tables with their names, in [`TABLE_NAMES`] order.
-    pub fn named(&self) -> [(&'static str, &DataFrame); 9] {
+    pub fn named(&self) -> [(&'static str, &DataFrame); 10] {
         [
+            ("coverage", &self.coverage),
             ("daily_volume", &self.daily_volume),
             ("weekly_volume", &self.weekly_volume),
             ("hour_weekday_utc", &self.hour_weekday_utc),

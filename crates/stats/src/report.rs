@@ -14,6 +14,9 @@ const MARKDOWN_ROWS: usize = 40;
 /// What each table answers, for readers of the summary and the report.
 fn describe(name: &str) -> &'static str {
     match name {
+        "coverage" => {
+            "Per source and year: how many articles have each field (a year without times is not charted by hour)."
+        }
         "daily_volume" => {
             "Articles per source per UTC day of the article time (published, else feed time)."
         }

@@ -60,6 +60,7 @@ pub fn compute(query: &StatsQuery) -> Result<Tables, StatsError> {
         "choosing latest versions",
     )?;
 
+    let coverage = collect(coverage(latest.clone().lazy()), "coverage")?;
     let daily_volume = collect(daily_volume(latest.clone().lazy()), "daily_volume")?;
     let weekly_volume = collect(weekly_volume(latest.clone().lazy()), "weekly_volume")?;
     let hour_weekday_utc = collect(hour_weekday_utc(latest.clone().lazy()), "hour_weekday_utc")?;
@@ -79,6 +80,7 @@ pub fn compute(query: &StatsQuery) -> Result<Tables, StatsError> {
     let headline = headline(&latest, versions, &body_length, &feed_lag, &rejects_by_kind)?;
 
     Ok(Tables {
+        coverage,
         daily_volume,
         weekly_volume,
         hour_weekday_utc,
@@ -146,7 +148,8 @@ fn write_atomically(
 // The scan
 
 /// The columns read from `articles`, with the types every table relies on
-/// (`image_count` is derived in the scan from `image_urls`).
+/// (`image_count` is derived in the scan from `image_urls`, the `has_`
+/// flags from their fields' nulls).
 fn records_schema() -> Schema {
     let utc_ms = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     Schema::from_iter([
@@ -162,6 +165,10 @@ fn records_schema() -> Schema {
         Field::new("char_count".into(), DataType::Int64),
         Field::new("paragraph_count".into(), DataType::Int64),
         Field::new("image_count".into(), DataType::Int64),
+        Field::new("has_byline".into(), DataType::Boolean),
+        Field::new("has_lead".into(), DataType::Boolean),
+        Field::new("has_copyright".into(), DataType::Boolean),
+        Field::new("rules_placed".into(), DataType::Int64),
     ])
 }
 
@@ -189,17 +196,25 @@ fn read_records(articles_dir: &Path, sources: &[String]) -> Result<LazyFrame, St
             "scanning {}",
             articles_dir.display()
         )))?;
-        let scan = LazyFrame::scan_parquet(path, args).map_err(polars_error(&format!(
+        let mut scan = LazyFrame::scan_parquet(path, args).map_err(polars_error(&format!(
             "scanning {}",
+            articles_dir.display()
+        )))?;
+        // Datasets written before `rules_placed` existed lack it: null there.
+        let stored = scan.collect_schema().map_err(polars_error(&format!(
+            "reading the schema of {}",
             articles_dir.display()
         )))?;
         let projection: Vec<Expr> = schema
             .iter()
             .map(|(name, dtype)| {
-                let column = if name == "image_count" {
-                    col("image_urls").list().len()
-                } else {
-                    col(name.clone())
+                let column = match name.as_str() {
+                    "image_count" => col("image_urls").list().len(),
+                    "has_byline" => col("byline").is_not_null(),
+                    "has_lead" => col("lead").is_not_null(),
+                    "has_copyright" => col("copyright").is_not_null(),
+                    "rules_placed" if !stored.contains("rules_placed") => lit(NULL),
+                    _ => col(name.clone()),
                 };
                 column.strict_cast(dtype.clone()).alias(name.clone())
             })
@@ -274,6 +289,61 @@ fn articles_count() -> Expr {
 
 fn ascending() -> SortMultipleOptions {
     SortMultipleOptions::default().with_maintain_order(true)
+}
+
+/// How many of each source's articles of each year have each field (see
+/// [`Tables::coverage`](crate::Tables)).
+fn coverage(latest: LazyFrame) -> LazyFrame {
+    let count = |flag: Expr, name: &str| {
+        flag.fill_null(lit(false))
+            .cast(DataType::Int64)
+            .sum()
+            .alias(name)
+    };
+    let mut columns = vec![
+        articles_count(),
+        count(col("published_utc").is_not_null(), "published"),
+    ];
+    for precision in ["second", "minute", "day", "approximate"] {
+        columns.push(count(
+            col("published_utc")
+                .is_not_null()
+                .and(col("published_precision").eq(lit(precision))),
+            &format!("published_{precision}"),
+        ));
+    }
+    for note in [
+        "ambiguous",
+        "nonexistent",
+        "invalid",
+        "unrecognized",
+        "missing",
+        "relative",
+    ] {
+        columns.push(count(
+            col("published_note").eq(lit(note)),
+            &format!("note_{note}"),
+        ));
+    }
+    columns.extend([
+        count(col("has_byline"), "byline"),
+        count(col("has_lead"), "lead"),
+        count(col("has_copyright"), "copyright"),
+        count(col("image_count").gt(lit(0)), "images"),
+        count(col("paragraph_count").eq(lit(0)), "empty_body"),
+        count(
+            col("rules_placed")
+                .eq(lit(0))
+                .and(col("paragraph_count").gt(lit(0))),
+            "unplaced",
+        ),
+        count(col("feed_lag_s").lt(lit(0)), "negative_lag"),
+    ]);
+    latest
+        .with_column(col("day").dt().year().cast(DataType::Int32).alias("year"))
+        .group_by([col("source"), col("year")])
+        .agg(columns)
+        .sort(["source", "year"], ascending())
 }
 
 fn daily_volume(latest: LazyFrame) -> LazyFrame {

@@ -380,6 +380,17 @@ fn schema_of(df: &DataFrame) -> Vec<(String, DataType)> {
 fn contract(name: &str) -> Vec<(String, DataType)> {
     use DataType::{Date, Float64 as F, Int32 as I32, Int64 as I, String as S};
     let cols: Vec<(&str, DataType)> = match name {
+        "coverage" => {
+            let mut v = vec![
+                ("source".to_string(), S),
+                ("year".to_string(), I32),
+                ("articles".to_string(), I),
+            ];
+            for c in COVERAGE_COLUMNS {
+                v.push((c.to_string(), I));
+            }
+            return v;
+        }
         "daily_volume" => vec![("source", S), ("day", Date), ("articles", I)],
         "weekly_volume" => vec![
             ("source", S),
@@ -466,7 +477,33 @@ struct Rec {
     chars: i64,
     paragraphs: i64,
     images: i64,
+    byline: bool,
+    lead: bool,
+    copyright: bool,
+    rules_placed: i64,
 }
+
+/// The coverage table's counted columns after `source`, `year`, `articles`.
+const COVERAGE_COLUMNS: [&str; 18] = [
+    "published",
+    "published_second",
+    "published_minute",
+    "published_day",
+    "published_approximate",
+    "note_ambiguous",
+    "note_nonexistent",
+    "note_invalid",
+    "note_unrecognized",
+    "note_missing",
+    "note_relative",
+    "byline",
+    "lead",
+    "copyright",
+    "images",
+    "empty_body",
+    "unplaced",
+    "negative_lag",
+];
 
 impl Rec {
     /// The UTC day of the article time: the site's, else the feed's.
@@ -524,6 +561,10 @@ fn read_records(dataset: &Path) -> Vec<Rec> {
             col("char_count").cast(DataType::Int64),
             col("paragraph_count").cast(DataType::Int64),
             col("image_urls").list().len().cast(DataType::Int64),
+            col("byline"),
+            col("lead"),
+            col("copyright"),
+            col("rules_placed").cast(DataType::Int64),
         ])
         .collect()
         .unwrap();
@@ -552,6 +593,8 @@ fn read_records(dataset: &Path) -> Vec<Rec> {
         );
         let (chars, paragraphs, images) =
             (int("char_count"), int("paragraph_count"), int("image_urls"));
+        let (bylines, leads, copyrights) = (text("byline"), text("lead"), text("copyright"));
+        let rules_placed = int("rules_placed");
         for i in 0..df.height() {
             records.push(Rec {
                 source: source.clone(),
@@ -566,6 +609,10 @@ fn read_records(dataset: &Path) -> Vec<Rec> {
                 chars: chars[i].unwrap(),
                 paragraphs: paragraphs[i].unwrap(),
                 images: images[i].unwrap_or(0),
+                byline: bylines[i].is_some(),
+                lead: leads[i].is_some(),
+                copyright: copyrights[i].is_some(),
+                rules_placed: rules_placed[i].unwrap(),
             });
         }
     }
@@ -671,6 +718,49 @@ impl Reference {
     /// Articles with a meaningful clock time.
     fn clocked(&self) -> i64 {
         self.latest.iter().filter(|r| r.clock().is_some()).count() as i64
+    }
+
+    /// Per source and UTC year of the article time, the articles having
+    /// each field of [`COVERAGE_COLUMNS`], counted one by one.
+    fn coverage(&self) -> Vec<Vec<String>> {
+        let mut by: BTreeMap<(String, i32), Vec<&Rec>> = BTreeMap::new();
+        for r in &self.latest {
+            by.entry((r.source.clone(), r.day().year()))
+                .or_default()
+                .push(r);
+        }
+        by.into_iter()
+            .map(|((source, year), recs)| {
+                let n = |f: &dyn Fn(&Rec) -> bool| recs.iter().filter(|r| f(r)).count().to_string();
+                let precision = |p: &'static str| {
+                    move |r: &Rec| r.published_ms.is_some() && r.precision.as_deref() == Some(p)
+                };
+                let note = |x: &'static str| move |r: &Rec| r.note.as_deref() == Some(x);
+                vec![
+                    source,
+                    year.to_string(),
+                    recs.len().to_string(),
+                    n(&|r| r.published_ms.is_some()),
+                    n(&precision("second")),
+                    n(&precision("minute")),
+                    n(&precision("day")),
+                    n(&precision("approximate")),
+                    n(&note("ambiguous")),
+                    n(&note("nonexistent")),
+                    n(&note("invalid")),
+                    n(&note("unrecognized")),
+                    n(&note("missing")),
+                    n(&note("relative")),
+                    n(&|r| r.byline),
+                    n(&|r| r.lead),
+                    n(&|r| r.copyright),
+                    n(&|r| r.images > 0),
+                    n(&|r| r.paragraphs == 0),
+                    n(&|r| r.rules_placed == 0 && r.paragraphs > 0),
+                    n(&|r| r.lag.is_some_and(|l| l < 0)),
+                ]
+            })
+            .collect()
     }
 
     fn daily_volume(&self) -> Vec<Vec<String>> {
@@ -852,6 +942,7 @@ fn assert_matches_reference(t: &Tables, r: &Reference) {
     for (s, m) in &medians {
         assert_close(h.median_lag_s_by_source[s], *m);
     }
+    assert_rows("coverage", &t.coverage, &r.coverage());
     assert_rows("daily_volume", &t.daily_volume, &r.daily_volume());
     assert_rows("weekly_volume", &t.weekly_volume, &r.weekly_volume());
     assert_rows(
@@ -905,6 +996,7 @@ fn corpus_headline_and_articles_per_source() {
     assert_eq!((h.articles, h.versions, h.rejects), (files, files, 0));
     assert_eq!(h.articles_by_source, manifest_files_per_source(&corpus));
     // Every table that counts articles counts each once.
+    assert_eq!(total(&t.coverage, "articles"), files);
     assert_eq!(total(&t.daily_volume, "articles"), files);
     assert_eq!(total(&t.weekly_volume, "articles"), files);
     assert_eq!(total(&t.body_length, "articles"), files);

@@ -69,6 +69,7 @@ fn main() {
                     a.image_urls.len(),
                     a.copyright
                 );
+                println!("layout={:?} rules_placed={}", a.layout, a.rules_placed);
                 for url in &a.image_urls {
                     println!("  img {url}");
                 }

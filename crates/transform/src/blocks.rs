@@ -117,6 +117,13 @@ pub struct Blocks {
     /// furniture and captions add to it only when there is a log (a normal
     /// run skips those elements without reading their text).
     pub dropped: usize,
+    /// Blocks one of the profile's own block rules placed (`body.drop_lines`,
+    /// `drop_paragraphs`, `strip`, `drop_repeats`, `copyright.lines`, a
+    /// credit cut by a `from = "text"|"lead"` locator); the built-in rules
+    /// (title repeat, links only, dateline) do not count. With the elements
+    /// the profile's selectors and locators took, it says whether the
+    /// profile recognized anything on the page.
+    pub by_profile: usize,
     /// Every block with its place and rule, in page order: kept only when
     /// the caller asks (`inspect --blocks`).
     pub log: Option<Vec<Block>>,
@@ -136,6 +143,7 @@ impl Blocks {
         paragraph.replace_range(range, "");
         *paragraph = collapse_whitespace(paragraph);
         let emptied = paragraph.is_empty();
+        self.by_profile += 1;
         let (place, rule) = credit_place(locator, used);
         if let Some(log) = self.log.as_mut() {
             let at = self.body_log[i];
@@ -398,9 +406,11 @@ impl<'a> Walk<'a> {
         let mut kept = Vec::with_capacity(lines.len());
         for line in lines {
             if let Some(pattern) = profile.drop_lines.iter().find(|r| r.is_match(&line)) {
+                self.out.by_profile += 1;
                 self.drop(line, || format!("body.drop_lines `{}`", pattern.as_str()));
             } else if let Some(pattern) = profile.copyright_lines.iter().find(|r| r.is_match(&line))
             {
+                self.out.by_profile += 1;
                 if let Some(log) = self.out.log.as_mut() {
                     log.push(Block {
                         place: Place::Copyright,
@@ -426,6 +436,7 @@ impl<'a> Walk<'a> {
         let mut stripped = false;
         for pattern in &profile.strip {
             if pattern.is_match(&text) {
+                self.out.by_profile += 1;
                 if let Some(log) = self.out.log.as_mut() {
                     for cut in pattern.find_iter(&text) {
                         let cut = collapse_whitespace(cut.as_str());
@@ -453,6 +464,7 @@ impl<'a> Walk<'a> {
         } else if links_only && profile.spec.body.drop_links_only {
             self.drop(text, || LINKS_ONLY.to_string());
         } else if let Some(pattern) = profile.drop_paragraphs.iter().find(|r| r.is_match(&text)) {
+            self.out.by_profile += 1;
             self.drop(text, || {
                 format!("body.drop_paragraphs `{}`", pattern.as_str())
             });
@@ -503,6 +515,7 @@ impl<'a> Walk<'a> {
         for &i in repeated.iter().rev() {
             self.out.paragraphs.remove(i);
             self.out.dropped += 1;
+            self.out.by_profile += 1;
             if let Some(log) = self.out.log.as_mut() {
                 let at = self.out.body_log.remove(i);
                 log[at].place = Place::Dropped;

@@ -20,6 +20,7 @@
 //! nothing here panics on input.
 
 pub mod blocks;
+pub mod layout;
 pub mod locate;
 pub mod profile;
 pub mod published;
@@ -94,6 +95,17 @@ pub struct Article {
     pub copyright: Option<String>,
     /// Whether the feed reader's footer was present (and removed).
     pub has_feed_footer: bool,
+    /// The page's layout fingerprint: the tag-and-attribute skeleton of its
+    /// first elements ([`layout`]); records of one template share it.
+    pub layout: String,
+    /// Elements and text blocks of the page the profile's own rules placed:
+    /// elements its locators took (published, byline, lead, copyright) or
+    /// its `body.remove` / `captions` / `drop_repeats` selectors matched,
+    /// blocks its block rules dropped or cut. `0` on a page with text means
+    /// the profile recognized nothing there: every block reached the body
+    /// by the default rule (a layout no rule was written for, or a page of
+    /// bare text).
+    pub rules_placed: i32,
 }
 
 /// Why a framed file cannot become a record.
@@ -226,14 +238,15 @@ impl Transformer {
             format!("{has_feed_footer}: `<hr>` + 获取更多RSS at the end")
         });
         let doc = Html::parse_document(html);
-        let survey = text::survey(&doc, profile, MAX_DEPTH);
+        let mut survey = text::survey(&doc, profile, MAX_DEPTH);
         if survey.depth > MAX_DEPTH {
             return Err(TransformError::TooDeep {
                 depth: survey.depth,
                 limit: MAX_DEPTH,
             });
         }
-        let mut removed = survey.furniture;
+        let layout = std::mem::take(&mut survey.layout);
+        let mut removed = std::mem::take(&mut survey.furniture);
         note("furniture", &|| {
             format!(
                 "{} element(s) removed by body.remove and the always-removed tags",
@@ -358,6 +371,7 @@ impl Transformer {
         let char_count = text::non_whitespace_chars(&body_text);
         let feed_lag_s = published.utc.map(|p| (feed_time_utc - p).num_seconds());
         let log = blocks.log.take();
+        let rules_placed = survey.matched + claims.len() + blocks.by_profile;
 
         let article = Article {
             article_id: url::article_id(&canonical.url),
@@ -385,6 +399,8 @@ impl Transformer {
             image_urls: images,
             copyright,
             has_feed_footer,
+            layout,
+            rules_placed: saturating_i32(rules_placed),
         };
         Ok((article, log))
     }

@@ -106,6 +106,102 @@ pub struct ProfileSpec {
     /// What the body is made of, and what is furniture.
     #[serde(default)]
     pub body: BodySpec,
+    /// What share of a run's records of this profile's source should have
+    /// each field: checked after every run (see [`ExpectSpec`]).
+    #[serde(default)]
+    pub expect: ExpectSpec,
+}
+
+/// A profile's expectations: the coverage its rules reach on every known
+/// layout of its site, checked on the records each run writes. A share
+/// below `at_least` (or above `at_most`) means the site has a layout the
+/// rules do not read.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// A run that wrote fewer records of the source than this does not
+    /// judge it: a handful of new files says little about a share. Default
+    /// [`ExpectSpec::DEFAULT_MIN_RECORDS`].
+    pub min_records: Option<u64>,
+    /// Records with a `published_utc`.
+    pub published: Option<Bound>,
+    /// Records with a byline.
+    pub byline: Option<Bound>,
+    /// Records with a lead.
+    pub lead: Option<Bound>,
+    /// Records with a copyright line.
+    pub copyright: Option<Bound>,
+    /// Records with at least one image.
+    pub images: Option<Bound>,
+    /// Records whose body is empty.
+    pub empty_body: Option<Bound>,
+    /// Records whose page has text blocks but none a rule of the profile
+    /// placed (`rules_placed = 0`).
+    pub unplaced: Option<Bound>,
+    /// Records published after the feed served them (`feed_lag_s < 0`).
+    pub negative_lag: Option<Bound>,
+}
+
+impl ExpectSpec {
+    /// `min_records` when a profile gives none.
+    pub const DEFAULT_MIN_RECORDS: u64 = 10;
+
+    /// The fields the section names, in a fixed order, with their bounds.
+    pub fn bounds(&self) -> impl Iterator<Item = (&'static str, &Bound)> {
+        [
+            ("published", &self.published),
+            ("byline", &self.byline),
+            ("lead", &self.lead),
+            ("copyright", &self.copyright),
+            ("images", &self.images),
+            ("empty_body", &self.empty_body),
+            ("unplaced", &self.unplaced),
+            ("negative_lag", &self.negative_lag),
+        ]
+        .into_iter()
+        .filter_map(|(field, bound)| bound.as_ref().map(|b| (field, b)))
+    }
+
+    /// Whether the section names any field.
+    pub fn is_empty(&self) -> bool {
+        self.bounds().next().is_none()
+    }
+
+    /// The smallest run (in records of the source) that is judged.
+    pub fn min_records(&self) -> u64 {
+        self.min_records.unwrap_or(Self::DEFAULT_MIN_RECORDS)
+    }
+}
+
+/// One expectation: the share of records, from 0 to 1, that should have a
+/// field (`at_least`) or may have a property (`at_most`), and why that
+/// number (printed when the run falls short of it).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    /// The share must be at least this.
+    pub at_least: Option<f64>,
+    /// The share must be at most this.
+    pub at_most: Option<f64>,
+    /// Why this number: what the site's pages state, in which eras.
+    pub why: String,
+}
+
+impl Bound {
+    /// Whether `share` meets the bound.
+    pub fn holds(&self, share: f64) -> bool {
+        self.at_least.is_none_or(|min| share >= min) && self.at_most.is_none_or(|max| share <= max)
+    }
+
+    /// The bound as people write it: `≥ 0.95`, `≤ 0`, `≥ 0.2 and ≤ 0.9`.
+    pub fn describe(&self) -> String {
+        match (self.at_least, self.at_most) {
+            (Some(min), Some(max)) => format!("≥ {min} and ≤ {max}"),
+            (Some(min), None) => format!("≥ {min}"),
+            (None, Some(max)) => format!("≤ {max}"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// Title rules.
@@ -677,6 +773,19 @@ fn selector(origin: &str, key: &str, css: &str) -> Result<Selector, ProfileError
         .map_err(|e| ProfileError::new(origin, format!("{key}: invalid CSS selector {css:?}: {e}")))
 }
 
+/// What of a profile's text decides its records: the TOML without its
+/// comments, layout and `[expect]` section. A run's fingerprint hashes it,
+/// so editing a comment or an expectation reprocesses nothing.
+fn rules_text(text: &str) -> String {
+    match text.parse::<toml::Table>() {
+        Ok(mut table) => {
+            table.remove("expect");
+            toml::to_string(&table).unwrap_or_else(|_| text.to_string())
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
 fn regex(origin: &str, key: &str, pattern: &str) -> Result<Regex, ProfileError> {
     Regex::new(pattern).map_err(|e| {
         let e = e.to_string().replace('\n', " ");
@@ -887,6 +996,35 @@ impl Profile {
             return Err(ProfileError::new(origin, "name: must not be empty"));
         }
         let is_generic = spec.name == GENERIC;
+        for (field, bound) in spec.expect.bounds() {
+            let key = format!("expect.{field}");
+            if bound.at_least.is_none() && bound.at_most.is_none() {
+                return Err(ProfileError::new(
+                    origin,
+                    format!("{key}: give at_least or at_most (a share from 0 to 1)"),
+                ));
+            }
+            for share in [bound.at_least, bound.at_most].into_iter().flatten() {
+                if !(0.0..=1.0).contains(&share) {
+                    return Err(ProfileError::new(
+                        origin,
+                        format!("{key}: {share} is no share (write a number from 0 to 1)"),
+                    ));
+                }
+            }
+            if bound.why.trim().is_empty() {
+                return Err(ProfileError::new(
+                    origin,
+                    format!("{key}: why is empty (say what the site's pages state, so the next reader knows whether the number still holds)"),
+                ));
+            }
+        }
+        if is_generic && !spec.expect.is_empty() {
+            return Err(ProfileError::new(
+                origin,
+                "expect: the generic profile reads pages of every unknown site; expectations belong to a site profile",
+            ));
+        }
         if is_generic && !spec.hosts.is_empty() {
             return Err(ProfileError::new(
                 origin,
@@ -1060,9 +1198,9 @@ impl ProfileSet {
         let mut claimed: HashMap<String, String> = HashMap::new();
         let mut hashes = Vec::new();
         for (origin, text) in texts {
-            hashes.push(wirehouse_extract::sha256_hex(text.as_bytes()));
             let spec: ProfileSpec = toml::from_str(&text)
                 .map_err(|e| ProfileError::new(&origin, e.to_string().trim_end().to_string()))?;
+            hashes.push(wirehouse_extract::sha256_hex(rules_text(&text).as_bytes()));
             let profile = Profile::compile(spec, &origin)?;
             if profile.name == GENERIC {
                 if generic.is_some() {
@@ -1150,6 +1288,75 @@ mod tests {
             ("generic.toml".to_string(), "name = \"generic\"".to_string()),
             ("x.toml".to_string(), extra.to_string()),
         ])
+    }
+
+    const SITE: &str = "name = \"x\"\nsource = \"x\"\nhosts = [\"x.org\"]\n";
+
+    #[test]
+    fn expectations_are_shares_with_a_reason() {
+        let good = set(&format!(
+            "{SITE}[expect]\nmin_records = 5\npublished = {{ at_least = 0.95, why = \"every page\" }}\nempty_body = {{ at_most = 0, why = \"none\" }}\n"
+        ))
+        .unwrap();
+        let expect = &good.iter().next().unwrap().spec.expect;
+        assert_eq!(expect.min_records(), 5);
+        let bounds: Vec<(&str, String)> = expect.bounds().map(|(f, b)| (f, b.describe())).collect();
+        assert_eq!(
+            bounds,
+            [("published", "≥ 0.95".into()), ("empty_body", "≤ 0".into())]
+        );
+        let published = expect.published.as_ref().unwrap();
+        assert!(published.holds(0.95) && !published.holds(0.949));
+        assert!(expect.empty_body.as_ref().unwrap().holds(0.0));
+        assert!(!expect.empty_body.as_ref().unwrap().holds(0.01));
+
+        for (section, complaint) in [
+            (
+                "byline = { at_least = 80, why = \"x\" }",
+                "expect.byline: 80 is no share",
+            ),
+            (
+                "byline = { why = \"x\" }",
+                "expect.byline: give at_least or at_most",
+            ),
+            (
+                "byline = { at_least = 0.8, why = \" \" }",
+                "expect.byline: why is empty",
+            ),
+            ("byline = { at_least = 0.8 }", "missing field `why`"),
+            (
+                "bylines = { at_least = 0.8, why = \"x\" }",
+                "unknown field `bylines`",
+            ),
+        ] {
+            let message = set(&format!("{SITE}[expect]\n{section}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains(complaint), "{section}: {message}");
+        }
+        let generic = ProfileSet::from_texts([(
+            "generic.toml".to_string(),
+            "name = \"generic\"\n[expect]\nbyline = { at_least = 0.1, why = \"x\" }\n".to_string(),
+        )])
+        .unwrap_err();
+        assert!(
+            generic.to_string().contains("belong to a site profile"),
+            "{generic}"
+        );
+    }
+
+    #[test]
+    fn editing_comments_or_expectations_keeps_the_fingerprint_editing_rules_changes_it() {
+        let base = set(SITE).unwrap().fingerprint().to_string();
+        let commented = set(&format!("# a note\n{SITE}")).unwrap();
+        let expected = set(&format!(
+            "{SITE}[expect]\nbyline = {{ at_least = 0.5, why = \"x\" }}\n"
+        ))
+        .unwrap();
+        let ruled = set(&format!("{SITE}[lead]\nselector = \"p.lead\"\n")).unwrap();
+        assert_eq!(commented.fingerprint(), base);
+        assert_eq!(expected.fingerprint(), base);
+        assert_ne!(ruled.fingerprint(), base);
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub struct Survey {
     /// Every image element and `<noscript>`, in document order (furniture
     /// or not: locators may still add furniture before the images are read).
     pub images: Vec<NodeId>,
+    /// Elements the profile's own selectors matched (`body.remove`,
+    /// `body.captions`, `body.drop_repeats`; not the always-removed tags).
+    pub matched: usize,
+    /// The page's layout fingerprint ([`crate::layout`]).
+    pub layout: String,
 }
 
 /// Walks `doc` once for its nesting depth (up to `limit + 1`), its furniture
@@ -82,6 +87,7 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
     let mut remove = profile.remove.selector().map(Prefiltered::matcher);
     let mut captions = profile.captions.selector().map(Prefiltered::matcher);
     let mut repeats = profile.repeats.selector().map(Prefiltered::matcher);
+    let mut layout = crate::layout::Fingerprint::default();
     for edge in doc.tree.root().traverse() {
         match edge {
             ego_tree::iter::Edge::Open(node) => {
@@ -93,26 +99,33 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
                 if survey.depth > limit {
                     break;
                 }
+                if !layout.is_full() {
+                    layout.push(element.value());
+                }
                 let name = &element.value().name.local;
-                if always_removed(name)
-                    || profile.remove.names(name)
+                if always_removed(name) {
+                    survey.furniture.insert(element.id());
+                } else if profile.remove.names(name)
                     || remove
                         .as_mut()
                         .is_some_and(|remove| remove.matches(&element))
                 {
                     survey.furniture.insert(element.id());
+                    survey.matched += 1;
                 } else if profile.captions.names(name)
                     || captions
                         .as_mut()
                         .is_some_and(|captions| captions.matches(&element))
                 {
                     survey.captions.insert(element.id());
+                    survey.matched += 1;
                 } else if profile.repeats.names(name)
                     || repeats
                         .as_mut()
                         .is_some_and(|repeats| repeats.matches(&element))
                 {
                     survey.repeats.insert(element.id());
+                    survey.matched += 1;
                 }
                 if is_image(name) || *name == local_name!("noscript") {
                     survey.images.push(element.id());
@@ -122,6 +135,7 @@ pub fn survey(doc: &Html, profile: &Profile, limit: usize) -> Survey {
             ego_tree::iter::Edge::Close(_) => {}
         }
     }
+    survey.layout = layout.finish();
     survey
 }
 

@@ -34,6 +34,8 @@ pub(crate) fn article(source: &str, feed: &str, path: &str) -> Article {
         image_urls: vec!["https://x.org/1.jpg".into(), "https://x.org/2.jpg".into()],
         copyright: None,
         has_feed_footer: true,
+        layout: "h1 p+".into(),
+        rules_placed: 1,
     }
 }
 
