@@ -145,6 +145,11 @@ pub struct RunArgs {
     /// Process every file again instead of only new and changed ones.
     #[arg(long)]
     pub full: bool,
+
+    /// Exit with status 3 (after committing) when a profile's expectations
+    /// are not met; the same as `on_expectation = "fail"` in the pipeline.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

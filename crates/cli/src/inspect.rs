@@ -149,6 +149,8 @@ fn print_article(out: &mut dyn Write, a: &Article, full: bool) -> std::io::Resul
         ("char_count", a.char_count.to_string()),
         ("copyright", show(a.copyright.as_deref())),
         ("has_feed_footer", a.has_feed_footer.to_string()),
+        ("layout", format!("{:?}", a.layout)),
+        ("rules_placed", a.rules_placed.to_string()),
         ("image_urls", format!("{} image(s)", a.image_urls.len())),
     ];
     for (field, value) in rows {

@@ -4,7 +4,10 @@
 //!
 //! Exit codes: 0 on success (a run with rejects succeeds), 2 when the run
 //! cannot start or cannot write its output, with a one-line reason on stderr;
-//! `inspect` exits 1 when the file it inspects is rejected.
+//! 3 when a run committed its output but a profile's expectations were not
+//! met and the run was asked to fail on that (`--strict`,
+//! `on_expectation = "fail"`); `inspect` exits 1 when the file it inspects is
+//! rejected.
 
 mod cli;
 mod discover;
@@ -56,6 +59,10 @@ fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
             let config = pipeline::resolve(run_args)?;
             let summary = run::run(&config)?;
             run::print_summary(&config, &summary)?;
+            run::print_shortfalls(&config, &summary)?;
+            if config.strict && !summary.shortfalls.is_empty() {
+                return Ok(ExitCode::from(run::EXPECTATIONS_NOT_MET));
+            }
         }
         cli::Command::Profiles(args) => inspect::profiles(&args)?,
         cli::Command::Stats(args) => stats::stats(&args)?,

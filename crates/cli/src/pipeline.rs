@@ -26,6 +26,18 @@ struct PipelineFile {
     threads: Option<usize>,
     /// Size limit per file, in bytes.
     max_file_bytes: Option<u64>,
+    /// What a run does when a profile's expectations are not met: `warn`
+    /// (print the shortfalls, exit 0) or `fail` (print them, exit 3 after
+    /// committing).
+    on_expectation: Option<OnExpectation>,
+}
+
+/// `on_expectation` in a pipeline file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OnExpectation {
+    Warn,
+    Fail,
 }
 
 /// Merges the pipeline file (if any) and the flags, and checks the result
@@ -101,6 +113,7 @@ pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
         progress: args.progress,
         wait: std::time::Duration::from_secs(args.wait),
         full: args.full,
+        strict: args.strict || file.on_expectation == Some(OnExpectation::Fail),
     })
 }
 
@@ -142,6 +155,7 @@ mod tests {
             progress: ProgressMode::Quiet,
             wait: 0,
             full: false,
+            strict: false,
         }
     }
 
@@ -204,6 +218,25 @@ mod tests {
         a.output = Some(PathBuf::from("/tmp/x"));
         let message = resolve(a).unwrap_err().to_string();
         assert_eq!(message, "input /no/such/folder does not exist");
+    }
+
+    #[test]
+    fn on_expectation_fail_makes_the_run_strict_and_a_flag_does_too() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("in")).unwrap();
+        let file = dir.path().join("p.toml");
+        let strict = |on: &str, flag: bool| {
+            std::fs::write(&file, format!("inputs = [\"in\"]\noutput = \"out\"\n{on}")).unwrap();
+            let mut a = args(Some(file.clone()));
+            a.strict = flag;
+            resolve(a).map(|c| c.strict).map_err(|e| e.to_string())
+        };
+        assert_eq!(strict("", false), Ok(false));
+        assert_eq!(strict("on_expectation = \"warn\"\n", false), Ok(false));
+        assert_eq!(strict("on_expectation = \"fail\"\n", false), Ok(true));
+        assert_eq!(strict("on_expectation = \"warn\"\n", true), Ok(true));
+        let message = strict("on_expectation = \"stop\"\n", false).unwrap_err();
+        assert!(message.contains("unknown variant `stop`"), "{message}");
     }
 
     #[test]

@@ -33,7 +33,14 @@ pub struct RunConfig {
     pub progress: ProgressMode,
     pub wait: std::time::Duration,
     pub full: bool,
+    /// Exit with [`EXPECTATIONS_NOT_MET`] when a profile's expectation is
+    /// not met (`--strict`, or `on_expectation = "fail"`).
+    pub strict: bool,
 }
+
+/// The exit status of a run that committed its output but fell short of a
+/// profile's expectations, under `--strict` / `on_expectation = "fail"`.
+pub const EXPECTATIONS_NOT_MET: u8 = 3;
 
 /// Files read at a time when an incremental run looks for what changed.
 const CHUNK: usize = 512;
@@ -336,6 +343,7 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
     }
 
     tally.fill(&mut summary);
+    summary.check_expectations(transformer.profiles());
     finish_timing(&mut summary, clock);
     debug_assert!(summary.accounts_for_every_file(), "{summary:?}");
     // The last row groups are encoded in parallel, on the run's own threads.
@@ -754,6 +762,57 @@ impl Tally {
         summary.unchanged = self.summary.unchanged;
         summary.bytes_read = self.bytes_read;
     }
+}
+
+/// Prints the expectations a run fell short of, on stderr: per source and
+/// field, what was found against what the profile expects and why, and
+/// the layouts of the records that missed.
+pub fn print_shortfalls(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> {
+    if s.shortfalls.is_empty() {
+        return Ok(());
+    }
+    let err = &mut std::io::stderr().lock();
+    writeln!(
+        err,
+        "wirehouse: {} of {} expectations not met — the dataset is committed ({}); a site may have a layout its profile does not read:",
+        s.shortfalls.len(),
+        s.expectations_checked,
+        s.generation
+    )?;
+    for f in &s.shortfalls {
+        writeln!(
+            err,
+            "  {} {}: {} of {} records ({:.0}%), profile {} expects {} — {}",
+            f.source,
+            f.field,
+            f.found,
+            f.records,
+            100.0 * f.share,
+            f.profile,
+            f.expected,
+            f.why
+        )?;
+        for layout in &f.layouts {
+            let shown = if layout.layout.is_empty() {
+                "(bare markup)".to_string()
+            } else {
+                format!("{:?}", layout.layout)
+            };
+            writeln!(
+                err,
+                "    {:>6} records  layout {shown}  e.g. {}",
+                layout.records, layout.example
+            )?;
+        }
+        writeln!(
+            err,
+            "    list them: wirehouse coverage {} --source {} --field {}",
+            config.output.display(),
+            f.source,
+            f.field
+        )?;
+    }
+    Ok(())
 }
 
 /// Prints the end-of-run summary for people.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use wirehouse_transform::profile::ExpectSpec;
 
 /// What one run did, written as `run-summary.json` in its generation and
 /// printed at the end of the run.
@@ -47,7 +48,66 @@ pub struct RunSummary {
     /// the figures that show a layout a profile no longer reads.
     #[serde(default)]
     pub coverage: BTreeMap<String, Coverage>,
+    /// Expectations of the profiles checked on this run's records (sources
+    /// with fewer records than a profile's `min_records` are not judged).
+    #[serde(default)]
+    pub expectations_checked: u64,
+    /// The expectations the run's records fell short of.
+    #[serde(default)]
+    pub shortfalls: Vec<Shortfall>,
 }
+
+/// An expectation a run's records of one source did not meet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shortfall {
+    /// The source.
+    pub source: String,
+    /// The profile whose `[expect]` section says it.
+    pub profile: String,
+    /// The field (`published`, `byline`, …, `empty_body`, `unplaced`,
+    /// `negative_lag`).
+    pub field: String,
+    /// Records of the source the run wrote.
+    pub records: u64,
+    /// Of them, those with the field (or, for `empty_body`, `unplaced` and
+    /// `negative_lag`, with that property).
+    pub found: u64,
+    /// `found / records`.
+    pub share: f64,
+    /// The bound, as written (`≥ 0.95`).
+    pub expected: String,
+    /// The profile's reason for the bound.
+    pub why: String,
+    /// The layouts of the records that missed, biggest first (at most
+    /// [`LAYOUTS_SHOWN`]).
+    pub layouts: Vec<LayoutCount>,
+}
+
+/// Records of one layout fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutCount {
+    /// The fingerprint (`layout` column; empty for bare markup).
+    pub layout: String,
+    /// Records.
+    pub records: u64,
+    /// One of their input paths.
+    pub example: String,
+}
+
+/// How many layouts a shortfall names.
+pub const LAYOUTS_SHOWN: usize = 5;
+
+/// The coverage fields, in the order the summary and the checks use.
+pub const COVERAGE_FIELDS: [&str; 8] = [
+    "published",
+    "byline",
+    "lead",
+    "copyright",
+    "images",
+    "empty_body",
+    "unplaced",
+    "negative_lag",
+];
 
 /// How many of a source's records have each field found (records written
 /// by one run: new and changed files, not those an incremental run kept).
@@ -80,11 +140,39 @@ pub struct Coverage {
     /// Records published after the feed served them (`feed_lag_s < 0`): a
     /// time read in the wrong zone shows here first.
     pub negative_lag: u64,
+    /// Per field of [`COVERAGE_FIELDS`], the layouts of the records that
+    /// lack it (or, for the last three, have that property): what a
+    /// shortfall names. Kept for the run only.
+    #[serde(skip)]
+    pub misses: BTreeMap<&'static str, BTreeMap<String, (u64, String)>>,
 }
 
 impl Coverage {
     /// Counts one record.
     pub fn count(&mut self, article: &crate::Article) {
+        let unplaced = article.rules_placed == 0 && !article.body_text.is_empty();
+        let negative_lag = article.feed_lag_s.is_some_and(|lag| lag < 0);
+        let missed = [
+            article.published_utc.is_none(),
+            article.byline.is_none(),
+            article.lead.is_none(),
+            article.copyright.is_none(),
+            article.image_urls.is_empty(),
+            article.body_text.is_empty(),
+            unplaced,
+            negative_lag,
+        ];
+        for (field, missed) in COVERAGE_FIELDS.into_iter().zip(missed) {
+            if missed {
+                let layouts = self.misses.entry(field).or_default();
+                match layouts.get_mut(&article.layout) {
+                    Some((n, _)) => *n += 1,
+                    None => {
+                        layouts.insert(article.layout.clone(), (1, article.source_path.clone()));
+                    }
+                }
+            }
+        }
         self.records += 1;
         if article.published_utc.is_some() {
             self.published += 1;
@@ -106,16 +194,208 @@ impl Coverage {
         self.copyright += u64::from(article.copyright.is_some());
         self.images += u64::from(!article.image_urls.is_empty());
         self.empty_body += u64::from(article.body_text.is_empty());
-        self.unplaced += u64::from(article.rules_placed == 0 && !article.body_text.is_empty());
-        self.negative_lag += u64::from(article.feed_lag_s.is_some_and(|lag| lag < 0));
+        self.unplaced += u64::from(unplaced);
+        self.negative_lag += u64::from(negative_lag);
+    }
+
+    /// Records with `field` of [`COVERAGE_FIELDS`] (for the last three:
+    /// with that property).
+    pub fn found(&self, field: &str) -> u64 {
+        match field {
+            "published" => self.published,
+            "byline" => self.byline,
+            "lead" => self.lead,
+            "copyright" => self.copyright,
+            "images" => self.images,
+            "empty_body" => self.empty_body,
+            "unplaced" => self.unplaced,
+            "negative_lag" => self.negative_lag,
+            _ => 0,
+        }
+    }
+
+    /// Checks `expect` (profile `profile`'s) on these records of `source`:
+    /// how many expectations were judged, and the shortfalls. Nothing is
+    /// judged below the profile's `min_records`.
+    pub fn check(&self, source: &str, profile: &str, expect: &ExpectSpec) -> (u64, Vec<Shortfall>) {
+        if self.records == 0 || self.records < expect.min_records() {
+            return (0, Vec::new());
+        }
+        let mut checked = 0;
+        let mut shortfalls = Vec::new();
+        for (field, bound) in expect.bounds() {
+            checked += 1;
+            let found = self.found(field);
+            let share = found as f64 / self.records as f64;
+            if bound.holds(share) {
+                continue;
+            }
+            // The records that missed: for a lower bound those without the
+            // field, for an upper bound those with the property.
+            let lower = bound.at_least.is_some_and(|min| share < min);
+            let missed = if lower == matches!(field, "empty_body" | "unplaced" | "negative_lag") {
+                None
+            } else {
+                self.misses.get(field)
+            };
+            let mut layouts: Vec<LayoutCount> = missed
+                .into_iter()
+                .flatten()
+                .map(|(layout, (records, example))| LayoutCount {
+                    layout: layout.clone(),
+                    records: *records,
+                    example: example.clone(),
+                })
+                .collect();
+            layouts.sort_by(|a, b| {
+                b.records
+                    .cmp(&a.records)
+                    .then_with(|| a.layout.cmp(&b.layout))
+            });
+            layouts.truncate(LAYOUTS_SHOWN);
+            shortfalls.push(Shortfall {
+                source: source.to_string(),
+                profile: profile.to_string(),
+                field: field.to_string(),
+                records: self.records,
+                found,
+                share,
+                expected: bound.describe(),
+                why: bound.why.clone(),
+                layouts,
+            });
+        }
+        (checked, shortfalls)
     }
 }
 
 impl RunSummary {
+    /// Checks the expectations of every site profile in `profiles` on the
+    /// coverage of its source in this run's records; fills
+    /// `expectations_checked` and `shortfalls`.
+    pub fn check_expectations(&mut self, profiles: &wirehouse_transform::ProfileSet) {
+        for profile in profiles.iter() {
+            let Some(source) = &profile.source else {
+                continue;
+            };
+            let Some(coverage) = self.coverage.get(source) else {
+                continue;
+            };
+            let (checked, shortfalls) = coverage.check(source, &profile.name, &profile.spec.expect);
+            self.expectations_checked += checked;
+            self.shortfalls.extend(shortfalls);
+        }
+    }
+
     /// Whether every file found is accounted for exactly once.
     pub fn accounts_for_every_file(&self) -> bool {
         self.files_found == self.records + self.duplicates + self.rejects + self.unchanged
             && self.rejects == self.rejects_by_kind.values().sum::<u64>()
             && self.records == self.records_by_source.values().sum::<u64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::warehouse::tests::article;
+    use wirehouse_transform::ProfileSet;
+
+    fn profiles(expect: &str) -> ProfileSet {
+        ProfileSet::from_texts([
+            ("generic.toml".to_string(), "name = \"generic\"".to_string()),
+            (
+                "site.toml".to_string(),
+                format!(
+                    "name = \"site\"\nsource = \"site\"\nhosts = [\"site.org\"]\n[expect]\n{expect}"
+                ),
+            ),
+        ])
+        .unwrap()
+    }
+
+    /// A summary whose coverage counted `n` records of `site`, the first
+    /// `old` in layout `old`, the rest (no time, no text rule) in `new`.
+    fn summary(n: usize, old: usize) -> RunSummary {
+        let mut coverage = Coverage::default();
+        for i in 0..n {
+            let mut a = article("site", "2021-03-18T13:55:11Z", &format!("f{i}.md"));
+            if i >= old {
+                a.layout = "article.v2 time[datetime]".into();
+                a.published_utc = None;
+                a.feed_lag_s = None;
+                a.rules_placed = 0;
+            }
+            coverage.count(&a);
+        }
+        let mut s = RunSummary::default();
+        s.coverage.insert("site".into(), coverage);
+        s
+    }
+
+    #[test]
+    fn a_share_below_the_bound_is_a_shortfall_naming_the_layouts_that_missed() {
+        let p = profiles(
+            "published = { at_least = 0.9, why = \"every page states one\" }\n\
+             unplaced = { at_most = 0.05, why = \"rules read every era\" }\n\
+             byline = { at_most = 0.5, why = \"a test of an upper bound on a field\" }",
+        );
+        let mut s = summary(20, 12);
+        s.check_expectations(&p);
+        assert_eq!(s.expectations_checked, 3);
+        let fields: Vec<(&str, u64, &str)> = s
+            .shortfalls
+            .iter()
+            .map(|f| (f.field.as_str(), f.found, f.expected.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [("published", 12, "≥ 0.9"), ("unplaced", 8, "≤ 0.05")]
+        );
+        let published = &s.shortfalls[0];
+        assert_eq!(
+            (published.source.as_str(), published.profile.as_str()),
+            ("site", "site")
+        );
+        assert_eq!(published.records, 20);
+        assert!((published.share - 0.6).abs() < 1e-12);
+        assert_eq!(published.why, "every page states one");
+        // The 8 records without a time, all of the new layout, the first as
+        // the example.
+        assert_eq!(
+            published.layouts,
+            [LayoutCount {
+                layout: "article.v2 time[datetime]".into(),
+                records: 8,
+                example: "f12.md".into(),
+            }]
+        );
+        assert_eq!(s.shortfalls[1].layouts, published.layouts);
+        // The JSON keeps the shortfalls (and not the per-run layout counts).
+        let json = serde_json::to_string(&s).unwrap();
+        let back: RunSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.shortfalls, s.shortfalls);
+        assert!(back.coverage["site"].misses.is_empty());
+    }
+
+    #[test]
+    fn records_that_meet_every_bound_or_too_few_records_give_no_shortfall() {
+        let p = profiles("published = { at_least = 0.9, why = \"x\" }");
+        let mut met = summary(20, 18);
+        met.check_expectations(&p);
+        assert_eq!((met.expectations_checked, met.shortfalls.len()), (1, 0));
+        // Below the default min_records nothing is judged, however bad.
+        let mut few = summary(ExpectSpec::DEFAULT_MIN_RECORDS as usize - 1, 0);
+        few.check_expectations(&p);
+        assert_eq!((few.expectations_checked, few.shortfalls.len()), (0, 0));
+        // A profile may judge smaller runs.
+        let p = profiles("min_records = 2\npublished = { at_least = 0.9, why = \"x\" }");
+        let mut small = summary(3, 0);
+        small.check_expectations(&p);
+        assert_eq!(small.shortfalls.len(), 1);
+        // A source without records this run is not judged at all.
+        let mut none = RunSummary::default();
+        none.check_expectations(&p);
+        assert_eq!(none.expectations_checked, 0);
     }
 }
