@@ -26,6 +26,10 @@ pub enum Command {
     /// Publication statistics of a dataset: tables (Parquet, CSV), a Markdown
     /// summary, PNG charts and an HTML report.
     Stats(StatsArgs),
+    /// The records of a dataset that lack a field, grouped by layout
+    /// fingerprint, biggest group first: which new template to write rules
+    /// for.
+    Coverage(CoverageArgs),
     /// Scale real article files into a large synthetic corpus, every file's
     /// clocks moved by its own random offset (deterministic for a seed).
     GenCorpus(GenCorpusArgs),
@@ -79,6 +83,25 @@ pub struct StatsArgs {
     /// Skip the PNG charts (tables, summary and report only).
     #[arg(long)]
     pub no_charts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Output folder of `wirehouse run` (holding articles/).
+    pub dataset: PathBuf,
+
+    /// Only this source (repeatable).
+    #[arg(long = "source", value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// Only this field (repeatable): published, byline, lead, copyright,
+    /// images, empty_body, unplaced, negative_lag.
+    #[arg(long = "field", value_name = "FIELD")]
+    pub fields: Vec<String>,
+
+    /// Layout groups shown per source and field.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

@@ -66,6 +66,7 @@ fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
         }
         cli::Command::Profiles(args) => inspect::profiles(&args)?,
         cli::Command::Stats(args) => stats::stats(&args)?,
+        cli::Command::Coverage(args) => stats::coverage(&args)?,
         cli::Command::GenCorpus(args) => {
             let templates =
                 gen_corpus::generate(&args.templates, args.count, &args.out, args.seed)?;

@@ -5,7 +5,20 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use wirehouse_stats::{charts, report, StatsQuery};
 
-use crate::cli::StatsArgs;
+use crate::cli::{CoverageArgs, StatsArgs};
+
+/// Lists the records of `args.dataset` that lack each field asked for,
+/// grouped by layout.
+pub fn coverage(args: &CoverageArgs) -> anyhow::Result<()> {
+    use wirehouse_stats::coverage;
+    let found = coverage::missing(&coverage::CoverageQuery {
+        dataset: args.dataset.clone(),
+        sources: args.sources.clone(),
+        fields: args.fields.clone(),
+    })?;
+    print!("{}", coverage::render(&found, args.limit, &args.dataset));
+    Ok(())
+}
 
 /// Computes, writes and prints the statistics of `args.dataset`.
 pub fn stats(args: &StatsArgs) -> anyhow::Result<()> {

@@ -874,4 +874,281 @@ fn the_summary_gives_each_sources_coverage_as_the_dataset_shows_it() {
     }
     // The corpus has times for every source that states them.
     assert!(coverage["rfi"]["published"] == coverage["rfi"]["records"]);
+    // Unplaced pages: text, but not one element or block the profile's
+    // rules took, as the record's own columns say.
+    for source in coverage.keys() {
+        let unplaced = rows
+            .iter()
+            .filter(|r| r["source"] == *source && r["rules_placed"] == "0")
+            .filter(|r| !r["body_text"].is_empty())
+            .count() as u64;
+        assert_eq!(coverage[source]["unplaced"], unplaced, "{source}");
+    }
+    // Every record carries its layout; a source's pages share few of them.
+    assert!(rows
+        .iter()
+        .all(|r| r["rules_placed"].parse::<u32>().is_ok()));
+    let rfi_layouts: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r["source"] == "rfi")
+        .map(|r| r["layout"].as_str())
+        .collect();
+    assert!(rfi_layouts.len() * 4 <= coverage["rfi"]["records"].as_u64().unwrap() as usize);
+}
+
+/// The synthetic pages of a layout no profile was written for.
+fn drift_input() -> PathBuf {
+    repo().join("data/drift")
+}
+
+fn drift_files() -> usize {
+    std::fs::read_dir(drift_input().join("rfi-2025"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "md")
+        })
+        .count()
+}
+
+#[test]
+fn the_corpus_meets_every_shipped_expectation_even_under_strict() {
+    let corpus = require_corpus!();
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("warehouse");
+    let args = [
+        "run",
+        "--input",
+        corpus.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--progress",
+        "quiet",
+        "--strict",
+    ];
+    let done = run_ok(&args);
+    assert!(
+        done.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let s = summary(&out_dir);
+    assert_eq!(s["shortfalls"], serde_json::json!([]));
+    // Every source of the corpus has at least the default minimum of 10
+    // records, so every expectation of every profile was judged: at least
+    // one per site profile.
+    assert!(s["expectations_checked"].as_u64().unwrap() >= 9, "{s}");
+    // A rerun with nothing new writes nothing and checks nothing.
+    run_ok(&args);
+    let again = summary(&out_dir);
+    assert_eq!(again["expectations_checked"], s["expectations_checked"]);
+    let rerun = wirehouse(&args);
+    assert_eq!(rerun.status.code(), Some(0));
+}
+
+#[test]
+fn a_new_layout_sets_off_its_profiles_expectations_after_the_commit() {
+    let corpus = require_corpus!();
+    let rfi_in_corpus = manifest_files_per_source(&corpus)["rfi"];
+    let drift = drift_files();
+    assert!(
+        drift >= 10,
+        "the drift set must reach the default min_records"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("warehouse");
+    let run = |strict: bool| {
+        let mut args = vec![
+            "run".to_string(),
+            "--input".into(),
+            corpus.to_str().unwrap().into(),
+            "--input".into(),
+            drift_input().to_str().unwrap().into(),
+            "--output".into(),
+            out_dir.to_str().unwrap().into(),
+            "--progress".into(),
+            "quiet".into(),
+            "--full".into(),
+        ];
+        if strict {
+            args.push("--strict".into());
+        }
+        wirehouse(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+
+    // Warned, not failed, by default.
+    let warned = run(false);
+    assert_eq!(warned.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    let records = rfi_in_corpus + drift;
+    assert!(
+        stderr.contains(&format!(
+            "rfi published: {rfi_in_corpus} of {records} records"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("profile rfi expects ≥ 0.95"), "{stderr}");
+    assert!(stderr.contains("time.article__date[datetime]"), "{stderr}");
+    assert!(stderr.contains("e.g. rfi-2025/"), "{stderr}");
+    assert!(stderr.contains("wirehouse coverage"), "{stderr}");
+
+    // Under --strict: a distinct status, after the commit.
+    let failed = run(true);
+    assert_eq!(
+        failed.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    let s = summary(&out_dir);
+    let rows = read_dataset(&out_dir.join("articles"));
+    assert_eq!(
+        rows.len(),
+        manifest_paths(&corpus).len() + drift,
+        "the dataset is committed"
+    );
+    let shortfalls = s["shortfalls"].as_array().unwrap();
+    let named: Vec<(&str, &str)> = shortfalls
+        .iter()
+        .map(|f| (f["source"].as_str().unwrap(), f["field"].as_str().unwrap()))
+        .collect();
+    // Only RFI fell short: its time, and its pages no rule placed.
+    assert_eq!(named, [("rfi", "published"), ("rfi", "unplaced")]);
+    for f in shortfalls {
+        let layouts = f["layouts"].as_array().unwrap();
+        assert_eq!(layouts.len(), 1, "{f}");
+        assert_eq!(layouts[0]["records"], drift as u64);
+        assert!(layouts[0]["example"]
+            .as_str()
+            .unwrap()
+            .starts_with("rfi-2025/"));
+        // The layout named is the drift pages' own.
+        let layout = layouts[0]["layout"].as_str().unwrap();
+        assert!(rows
+            .iter()
+            .filter(|r| r["source_path"].starts_with("rfi-2025/"))
+            .all(|r| r["layout"] == layout));
+    }
+    assert_eq!(shortfalls[0]["found"], rfi_in_corpus as u64);
+    assert_eq!(shortfalls[1]["found"], drift as u64);
+
+    // The pipeline file's on_expectation = "fail" does what --strict does.
+    let pipeline = out.path().join("nightly.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "inputs = [{:?}, {:?}]\noutput = {:?}\non_expectation = \"fail\"\n",
+            corpus.to_str().unwrap(),
+            drift_input().to_str().unwrap(),
+            out_dir.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let from_file = wirehouse(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--full",
+        "--progress",
+        "quiet",
+    ]);
+    assert_eq!(from_file.status.code(), Some(3));
+
+    // `wirehouse coverage` finds the new layout: one group, all the drift
+    // pages, their year, an example.
+    let listed = run_ok(&[
+        "coverage",
+        out_dir.to_str().unwrap(),
+        "--source",
+        "rfi",
+        "--field",
+        "published",
+    ]);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("rfi published: {drift} of {records} records, 1 layout(s)"),
+        "{text}"
+    );
+    assert!(
+        lines[1].trim_start().starts_with(&format!("{drift}  2025")),
+        "{text}"
+    );
+    assert!(lines[1].contains("e.g. rfi-2025/"), "{text}");
+    assert!(
+        lines[2].contains("header.article__header time.article__date[datetime]"),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 3, "{text}");
+}
+
+#[test]
+fn coverage_groups_the_records_that_lack_a_field_by_layout() {
+    let corpus = require_corpus!();
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("warehouse");
+    run_ok(&[
+        "run",
+        "--input",
+        corpus.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--progress",
+        "quiet",
+    ]);
+    let rows = read_dataset(&out_dir.join("articles"));
+    let listed = run_ok(&[
+        "coverage",
+        out_dir.to_str().unwrap(),
+        "--field",
+        "byline",
+        "--limit",
+        "1000",
+    ]);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    // Per source, the records without a byline counted from the rows, and
+    // each layout group's count from the rows of that layout.
+    let mut sources = 0;
+    for line in text.lines().filter(|l| !l.starts_with(' ')) {
+        let (head, _) = line.split_once(':').unwrap();
+        let source = head.strip_suffix(" byline").unwrap();
+        let missing = rows
+            .iter()
+            .filter(|r| r["source"] == source && r["byline"].is_empty())
+            .count();
+        assert!(line.contains(&format!(": {missing} of ")), "{line}");
+        sources += 1;
+    }
+    let without: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r["byline"].is_empty())
+        .map(|r| r["source"].as_str())
+        .collect();
+    assert_eq!(sources, without.len(), "{text}");
+    let mut groups = text
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains("e.g. "));
+    let mut listed_total = 0;
+    for group in groups.by_ref() {
+        listed_total += group
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+    }
+    assert_eq!(
+        listed_total,
+        rows.iter().filter(|r| r["byline"].is_empty()).count()
+    );
+    // Asking for an unknown field, or a folder without a dataset, says so.
+    let bad = wirehouse(&["coverage", out_dir.to_str().unwrap(), "--field", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("choose from published"));
+    let none = wirehouse(&["coverage", out.path().to_str().unwrap()]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("holds no articles dataset"));
 }

@@ -15,6 +15,7 @@
 //! table except `rejects_by_kind`.
 
 pub mod charts;
+pub mod coverage;
 pub mod report;
 mod tables;
 mod zones;
@@ -167,6 +168,9 @@ pub enum StatsError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A query that asks for something the dataset cannot answer.
+    #[error("{0}")]
+    Usage(String),
     /// Drawing a chart failed.
     #[error("cannot draw {path}: {message}")]
     Chart {

@@ -174,32 +174,43 @@ fn records_schema() -> Schema {
 
 /// The lazy scan of every record (all versions) of the selected sources,
 /// projected to [`records_schema`] plus the UTC `day` of the article time.
+/// The lazy, Hive-partitioned scan of every file of `articles_dir` (with
+/// `source` and `year` from the folders), or `None` when it holds no
+/// Parquet file (`wirehouse run` over no input writes an empty folder).
+pub(crate) fn scan_articles(articles_dir: &Path) -> Result<Option<LazyFrame>, StatsError> {
+    if !has_parquet_files(articles_dir) {
+        return Ok(None);
+    }
+    let hive_schema = Schema::from_iter([
+        Field::new("source".into(), DataType::String),
+        Field::new("year".into(), DataType::Int64),
+    ]);
+    let args = ScanArgsParquet {
+        hive_options: HiveOptions {
+            enabled: Some(true),
+            hive_start_idx: 0,
+            schema: Some(Arc::new(hive_schema)),
+            try_parse_dates: false,
+        },
+        ..Default::default()
+    };
+    // A folder (not a glob): polars lists it recursively, following the
+    // `articles` link, and parses `source=…/year=…` only below it.
+    let path = PlRefPath::try_from_path(articles_dir).map_err(polars_error(&format!(
+        "scanning {}",
+        articles_dir.display()
+    )))?;
+    LazyFrame::scan_parquet(path, args)
+        .map(Some)
+        .map_err(polars_error(&format!(
+            "scanning {}",
+            articles_dir.display()
+        )))
+}
+
 fn read_records(articles_dir: &Path, sources: &[String]) -> Result<LazyFrame, StatsError> {
     let schema = records_schema();
-    let base = if has_parquet_files(articles_dir) {
-        let hive_schema = Schema::from_iter([
-            Field::new("source".into(), DataType::String),
-            Field::new("year".into(), DataType::Int64),
-        ]);
-        let args = ScanArgsParquet {
-            hive_options: HiveOptions {
-                enabled: Some(true),
-                hive_start_idx: 0,
-                schema: Some(Arc::new(hive_schema)),
-                try_parse_dates: false,
-            },
-            ..Default::default()
-        };
-        // A folder (not a glob): polars lists it recursively, following the
-        // `articles` link, and parses `source=…/year=…` only below it.
-        let path = PlRefPath::try_from_path(articles_dir).map_err(polars_error(&format!(
-            "scanning {}",
-            articles_dir.display()
-        )))?;
-        let mut scan = LazyFrame::scan_parquet(path, args).map_err(polars_error(&format!(
-            "scanning {}",
-            articles_dir.display()
-        )))?;
+    let base = if let Some(mut scan) = scan_articles(articles_dir)? {
         // Datasets written before `rules_placed` existed lack it: null there.
         let stored = scan.collect_schema().map_err(polars_error(&format!(
             "reading the schema of {}",
@@ -675,7 +686,7 @@ fn collect(lf: LazyFrame, context: &str) -> Result<DataFrame, StatsError> {
     lf.collect().map_err(polars_error(context))
 }
 
-fn polars_error(context: &str) -> impl FnOnce(PolarsError) -> StatsError + '_ {
+pub(crate) fn polars_error(context: &str) -> impl FnOnce(PolarsError) -> StatsError + '_ {
     move |source| StatsError::Polars {
         context: context.to_string(),
         source,
