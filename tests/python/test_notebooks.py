@@ -91,3 +91,5 @@ def test_the_notebook_shows_coverage_per_source_and_year(path, sample_dataset, t
     assert pairs.height > 0
     for source in pairs["source"].unique():
         assert source in shown, f"{source} missing from the coverage table:\n{shown}"
+    for column in ("published", "byline", "empty_body", "unplaced", "negative_lag"):
+        assert column in shown, f"{column} missing from the coverage table:\n{shown}"
