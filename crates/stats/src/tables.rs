@@ -211,7 +211,8 @@ pub(crate) fn scan_articles(articles_dir: &Path) -> Result<Option<LazyFrame>, St
 fn read_records(articles_dir: &Path, sources: &[String]) -> Result<LazyFrame, StatsError> {
     let schema = records_schema();
     let base = if let Some(mut scan) = scan_articles(articles_dir)? {
-        // Datasets written before `rules_placed` existed lack it: null there.
+        // Datasets written before `rules_placed` existed lack it (and
+        // hand-made ones may lack the text fields): null there.
         let stored = scan.collect_schema().map_err(polars_error(&format!(
             "reading the schema of {}",
             articles_dir.display()
@@ -219,12 +220,19 @@ fn read_records(articles_dir: &Path, sources: &[String]) -> Result<LazyFrame, St
         let projection: Vec<Expr> = schema
             .iter()
             .map(|(name, dtype)| {
+                let stored_col = |name: &str| {
+                    if stored.contains(name) {
+                        col(name)
+                    } else {
+                        lit(NULL)
+                    }
+                };
                 let column = match name.as_str() {
                     "image_count" => col("image_urls").list().len(),
-                    "has_byline" => col("byline").is_not_null(),
-                    "has_lead" => col("lead").is_not_null(),
-                    "has_copyright" => col("copyright").is_not_null(),
-                    "rules_placed" if !stored.contains("rules_placed") => lit(NULL),
+                    "has_byline" => stored_col("byline").is_not_null(),
+                    "has_lead" => stored_col("lead").is_not_null(),
+                    "has_copyright" => stored_col("copyright").is_not_null(),
+                    "rules_placed" => stored_col("rules_placed"),
                     _ => col(name.clone()),
                 };
                 column.strict_cast(dtype.clone()).alias(name.clone())
