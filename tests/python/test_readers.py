@@ -18,6 +18,8 @@ SPEC_DUCKDB = {
     "published_note": "VARCHAR", "feed_lag_s": "BIGINT", "byline": "VARCHAR", "lead": "VARCHAR",
     "body_text": "VARCHAR", "paragraph_count": "INTEGER", "char_count": "INTEGER",
     "image_urls": "VARCHAR[]", "copyright": "VARCHAR", "has_feed_footer": "BOOLEAN",
+    # Beyond the spec (README, Coverage): the layout fingerprint and rules_placed.
+    "layout": "VARCHAR", "rules_placed": "INTEGER",
     "year": "BIGINT",
 }
 

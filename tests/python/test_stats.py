@@ -184,7 +184,7 @@ def reference(dataset, sources=(), since=None, until=None, zones=None):
                    count(*) filter (where paragraph_count = 0) as empty_body,
                    count(*) filter (where rules_placed = 0 and paragraph_count > 0) as unplaced,
                    count(*) filter (where feed_lag_s < 0) as negative_lag
-            from latest group by source, year order by source, year""",
+            from latest group by 1, 2 order by 1, 2""",
         "daily_volume": """
             select source, day, count(*) as articles from latest
             group by source, day order by source, day""",
