@@ -86,6 +86,15 @@ fn is_semantic(name: &LocalName) -> bool {
 /// attribute names sorted, content attributes left out.
 fn entry(element: &Element) -> Option<String> {
     let name = &element.name.local;
+    let template_attribute = |attr: &str| attr != "class" && !CONTENT_ATTRIBUTES.contains(&attr);
+    // Asked before anything is built: on a page of bare markup the key never
+    // fills, and every element of the page comes here.
+    let marked = element.classes().next().is_some()
+        || element.attrs().any(|(attr, _)| template_attribute(attr))
+        || is_semantic(name);
+    if !marked {
+        return None;
+    }
     let mut entry = name.to_string();
     let mut classes: Vec<String> = element
         .classes()
@@ -105,9 +114,8 @@ fn entry(element: &Element) -> Option<String> {
     let mut attributes: Vec<&str> = element
         .attrs()
         .map(|(name, _)| name)
-        .filter(|name| *name != "class" && !CONTENT_ATTRIBUTES.contains(name))
+        .filter(|name| template_attribute(name))
         .collect();
-    let marked = entry.len() > name.len() || !attributes.is_empty();
     if !attributes.is_empty() {
         attributes.sort_unstable();
         attributes.dedup();
@@ -115,7 +123,7 @@ fn entry(element: &Element) -> Option<String> {
         entry.push_str(&attributes.join(","));
         entry.push(']');
     }
-    (marked || is_semantic(name)).then_some(entry)
+    Some(entry)
 }
 
 #[cfg(test)]
