@@ -105,3 +105,29 @@ def sample_dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample") / "warehouse"
     _run([str(ROOT / "pipelines" / "sample.toml"), "--output", str(out)])
     return out
+
+
+def dataset_tables(root):
+    """The `articles` (with its Hive partition columns) and `rejects` tables
+    of the dataset in output folder `root`."""
+    import pyarrow.dataset as ds
+
+    articles = ds.dataset(root / "articles", format="parquet", partitioning="hive").to_table()
+    rejects = ds.dataset(root / "rejects", format="parquet").to_table()
+    return articles, rejects
+
+
+def multiset(table):
+    """A table's rows as a sorted list of canonical strings: two tables with
+    the same rows in any order give the same list."""
+    import json
+
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in table.to_pylist())
+
+
+def same_rows(left, right):
+    """Whether two tables hold the same rows over every column (by name)."""
+    columns = sorted(left.column_names)
+    if columns != sorted(right.column_names):
+        return False
+    return multiset(left.select(columns)) == multiset(right.select(columns))

@@ -186,3 +186,18 @@ pub enum ProgressMode {
     /// Nothing but the final summary.
     Quiet,
 }
+
+impl From<RunArgs> for wirehouse_pipeline::Overrides {
+    fn from(args: RunArgs) -> Self {
+        wirehouse_pipeline::Overrides {
+            inputs: args.inputs,
+            output: args.output,
+            profiles: args.profiles,
+            threads: args.threads,
+            max_file_bytes: args.max_file_bytes,
+            wait: args.wait,
+            full: args.full,
+            strict: args.strict,
+        }
+    }
+}

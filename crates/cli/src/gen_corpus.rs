@@ -21,7 +21,7 @@ use regex::{Captures, Regex};
 use wirehouse_transform::published::chinese_clock;
 use wirehouse_transform::time::resolve_local;
 
-use crate::discover::discover;
+use wirehouse_pipeline::discover::discover;
 
 /// The largest offset, in minutes (three years).
 const MAX_OFFSET_MINUTES: i64 = 3 * 366 * 24 * 60;

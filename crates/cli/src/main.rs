@@ -1,6 +1,7 @@
 //! `wirehouse`: the command-line program. It only wires the library crates:
-//! arguments and pipeline files become a [`run::RunConfig`], and
-//! [`run::run`] drives discover → extract → transform → load.
+//! arguments and pipeline files become a [`wirehouse_pipeline::RunConfig`],
+//! and [`wirehouse_pipeline::run`] drives discover → extract → transform →
+//! load; this crate parses arguments, draws progress and prints reports.
 //!
 //! Exit codes: 0 on success (a run with rejects succeeds), 2 when the run
 //! cannot start or cannot write its output, with a one-line reason on stderr;
@@ -10,13 +11,10 @@
 //! rejected.
 
 mod cli;
-mod discover;
 mod gen_corpus;
 mod inspect;
-mod pipeline;
 mod progress;
-mod run;
-mod seen;
+mod report;
 mod stats;
 
 /// mimalloc instead of the system allocator: parsing a page allocates and
@@ -56,12 +54,14 @@ fn main() -> ExitCode {
 fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
     match args.command {
         cli::Command::Run(run_args) => {
-            let config = pipeline::resolve(run_args)?;
-            let summary = run::run(&config)?;
-            run::print_summary(&config, &summary)?;
-            run::print_shortfalls(&config, &summary)?;
+            let (mode, pipeline) = (run_args.progress, run_args.pipeline.clone());
+            let config = wirehouse_pipeline::resolve(pipeline.as_deref(), run_args.into())?;
+            let mut progress = progress::Progress::new(mode, None);
+            let summary = wirehouse_pipeline::run(&config, &mut progress)?;
+            report::print_summary(&config, &summary)?;
+            report::print_shortfalls(&config, &summary)?;
             if config.strict && !summary.shortfalls.is_empty() {
-                return Ok(ExitCode::from(run::EXPECTATIONS_NOT_MET));
+                return Ok(ExitCode::from(wirehouse_pipeline::EXPECTATIONS_NOT_MET));
             }
         }
         cli::Command::Profiles(args) => inspect::profiles(&args)?,

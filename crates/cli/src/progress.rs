@@ -139,3 +139,18 @@ fn set_style(bar: &ProgressBar, total_known: bool) {
         bar.set_style(style);
     }
 }
+
+impl wirehouse_pipeline::Progress for Progress {
+    fn shows(&self) -> bool {
+        Progress::shows(self)
+    }
+    fn set_total(&mut self, total: u64) {
+        Progress::set_total(self, total);
+    }
+    fn advance_to(&mut self, done: u64) {
+        Progress::advance_to(self, done);
+    }
+    fn finish(&mut self) {
+        Progress::finish(self);
+    }
+}

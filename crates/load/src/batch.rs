@@ -153,6 +153,23 @@ impl ArticleBatch {
         batch.finish()
     }
 
+    /// `articles` as one batch with [`crate::schema::article_schema`]: the
+    /// file's columns and the partition columns `source` and `year`, as a
+    /// reader of the dataset sees them.
+    pub fn with_partition_columns(articles: &[Article]) -> Result<RecordBatch, ArrowError> {
+        use arrow_array::{Int32Array, StringArray};
+        use chrono::Datelike;
+        let batch = ArticleBatch::of(articles)?;
+        let mut columns = batch.columns().to_vec();
+        columns.push(Arc::new(StringArray::from_iter_values(
+            articles.iter().map(|a| a.source.as_str()),
+        )));
+        columns.push(Arc::new(Int32Array::from_iter_values(
+            articles.iter().map(|a| a.feed_time_utc.year()),
+        )));
+        RecordBatch::try_new(crate::schema::article_schema(), columns)
+    }
+
     /// Rows appended since the last `finish`.
     pub fn len(&self) -> usize {
         self.rows

@@ -25,11 +25,11 @@ pub mod warehouse;
 
 pub use manifest::{FileOutcome, Manifest, ManifestEntry};
 pub use summary::{Coverage, RunSummary};
-pub use warehouse::{Generation, Warehouse};
+pub use warehouse::{write_parts, Generation, Warehouse};
 pub use wirehouse_transform::Article;
 
 /// One input file that did not become a record: a row of the `rejects` dataset.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reject {
     /// Input path relative to its input root.
     pub source_path: String,

@@ -54,6 +54,20 @@ pub fn article_file_schema() -> SchemaRef {
     ]))
 }
 
+/// The `articles` dataset as a reader sees it: [`article_file_schema`] and
+/// the partition columns, `source` (string) and `year` (int32, the UTC year
+/// of `feed_time_utc`), as pyarrow reads the Hive partitions back.
+pub fn article_schema() -> SchemaRef {
+    let mut fields: Vec<Field> = article_file_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("source", DataType::Utf8, false));
+    fields.push(Field::new("year", DataType::Int32, false));
+    Arc::new(Schema::new(fields))
+}
+
 /// The columns of the `rejects` dataset (one unpartitioned file per run).
 pub fn reject_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![

@@ -16,6 +16,10 @@ pub struct RunSummary {
     pub wirehouse_version: String,
     /// Generation the run committed (`gen-000001`, …).
     pub generation: String,
+    /// The engine that ran the units (`ray`, `spark`, `python`); absent for
+    /// `wirehouse run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
     /// UTC start, RFC 3339.
     pub started_at: String,
     /// UTC end, RFC 3339.
@@ -148,6 +152,34 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// Adds the counts of `later`, counted over records that come after this
+    /// one's in input order: the sum of both, and for each layout that missed
+    /// a field, this one's example when it has one (the first in input
+    /// order, as counting every record in one pass would keep).
+    pub fn absorb(&mut self, later: Coverage) {
+        self.records += later.records;
+        self.published += later.published;
+        for (k, n) in later.published_by_precision {
+            *self.published_by_precision.entry(k).or_default() += n;
+        }
+        for (k, n) in later.published_by_note {
+            *self.published_by_note.entry(k).or_default() += n;
+        }
+        self.byline += later.byline;
+        self.lead += later.lead;
+        self.copyright += later.copyright;
+        self.images += later.images;
+        self.empty_body += later.empty_body;
+        self.unplaced += later.unplaced;
+        self.negative_lag += later.negative_lag;
+        for (field, layouts) in later.misses {
+            let mine = self.misses.entry(field).or_default();
+            for (layout, (n, example)) in layouts {
+                mine.entry(layout).or_insert((0, example)).0 += n;
+            }
+        }
+    }
+
     /// Counts one record.
     pub fn count(&mut self, article: &crate::Article) {
         let unplaced = article.rules_placed == 0 && !article.body_text.is_empty();

@@ -297,15 +297,22 @@ struct Partition {
     spill: Option<(StreamWriter<BufWriter<File>>, bool)>,
 }
 
+/// Where the file of partition (`source`, `year`) named `file` goes in the
+/// generation folder `generation`.
+fn partition_file(generation: &Path, source: &str, year: i32, file: &str) -> PathBuf {
+    generation
+        .join("articles")
+        .join(format!("source={}", partition_value(source)))
+        .join(format!("year={year}"))
+        .join(file)
+}
+
 impl Partition {
     fn new(generation: &Path, spill_dir: &Path, (source, year): &(String, i32)) -> Partition {
+        let path = partition_file(generation, source, *year, PART_FILE);
         let source = partition_value(source);
         Partition {
-            path: generation
-                .join("articles")
-                .join(format!("source={source}"))
-                .join(format!("year={year}"))
-                .join(PART_FILE),
+            path,
             rows: Vec::new(),
             held: 0,
             spill_dir: spill_dir.to_path_buf(),
@@ -561,6 +568,12 @@ impl Generation {
         &self.name
     }
 
+    /// The generation's folder, where [`write_parts`] puts the files of
+    /// work units written by other processes.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// A folder for the run's temporary files, removed at commit, which
     /// fails if anything is left in it (so files kept there must have no
     /// names: unnamed temporary files).
@@ -671,6 +684,7 @@ impl Generation {
     /// [`publish`]: Generation::publish
     fn stage(&mut self, summary: &mut RunSummary) -> Result<(), LoadError> {
         summary.generation = self.name.clone();
+        remove_unfinished_parts(&self.dir);
         let articles = self.dir.join("articles");
         fs::create_dir_all(&articles).map_err(io("cannot create", &articles))?;
         // Partitions are files of their own, written in parallel on the
@@ -762,6 +776,71 @@ impl Generation {
                 continue;
             }
             let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Writes records of one work unit into the generation folder `generation`
+/// (of a [`Generation`] another process began): one file named `name` per
+/// partition the records fall in, with the schema, row groups and
+/// compression of the files a commit writes. Each file is written under a
+/// hidden temporary name, synced, and renamed into place, so a retried unit
+/// replaces its files whole and a killed attempt leaves only a hidden file
+/// readers skip (removed when the generation is committed). Returns the
+/// files, in partition order.
+pub fn write_parts(
+    generation: &Path,
+    name: &str,
+    articles: Vec<Article>,
+) -> Result<Vec<PathBuf>, LoadError> {
+    let mut partitions: BTreeMap<(String, i32), Vec<Article>> = BTreeMap::new();
+    for article in articles {
+        let key = (article.source.clone(), article.feed_time_utc.year());
+        partitions.entry(key).or_default().push(article);
+    }
+    let properties = writer_properties();
+    let mut written = Vec::with_capacity(partitions.len());
+    for ((source, year), rows) in partitions {
+        let path = partition_file(generation, &source, year, name);
+        let temporary = path.with_file_name(format!(
+            ".{name}.{}.{:?}.tmp",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let mut groups = RowGroups::new(temporary.clone(), &properties)?;
+        for chunk in rows.chunks(CHUNK_ROWS) {
+            groups.write(&ArticleBatch::of(chunk)?)?;
+        }
+        let file = groups.finish()?;
+        file.file
+            .sync_all()
+            .map_err(io("cannot sync", &temporary))?;
+        fs::rename(&temporary, &path).map_err(io("cannot rename", &temporary))?;
+        sync_parent(&path)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Removes the hidden temporary files [`write_parts`] attempts that did not
+/// finish left under `articles/` of the generation `dir`.
+fn remove_unfinished_parts(dir: &Path) {
+    let Ok(sources) = fs::read_dir(dir.join("articles")) else {
+        return;
+    };
+    for source in sources.filter_map(Result::ok) {
+        let Ok(years) = fs::read_dir(source.path()) else {
+            continue;
+        };
+        for year in years.filter_map(Result::ok) {
+            let Ok(files) = fs::read_dir(year.path()) else {
+                continue;
+            };
+            for file in files.filter_map(Result::ok) {
+                if file.file_name().to_string_lossy().starts_with('.') {
+                    let _ = fs::remove_file(file.path());
+                }
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 //! `wirehouse run`: discover → extract → transform → load, with accounting.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
@@ -10,37 +9,35 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Datelike;
 use rayon::prelude::*;
-use wirehouse_extract::{frame, read_input, Limits};
 use wirehouse_load::{
     FileOutcome, Generation, Manifest, ManifestEntry, Reject, RunSummary, Warehouse,
 };
 use wirehouse_transform::{Article, ProfileSet, Transformer};
 
-use crate::cli::ProgressMode;
 use crate::discover::{walk, Found, InputPath};
-use crate::progress::Progress;
+use crate::file::{hash_key, process, stat, Outcome, Partition, Stat};
 use crate::seen::SeenKeys;
+use crate::RunConfig;
 
-/// Everything a run needs, validated.
-#[derive(Debug)]
-pub struct RunConfig {
-    pub name: Option<String>,
-    pub inputs: Vec<PathBuf>,
-    pub output: PathBuf,
-    pub profiles: Option<PathBuf>,
-    pub threads: usize,
-    pub limits: Limits,
-    pub progress: ProgressMode,
-    pub wait: std::time::Duration,
-    pub full: bool,
-    /// Exit with [`EXPECTATIONS_NOT_MET`] when a profile's expectation is
-    /// not met (`--strict`, or `on_expectation = "fail"`).
-    pub strict: bool,
+/// Told how far a run has got; the CLI draws a bar or logs lines.
+pub trait Progress {
+    /// Whether a total is shown: a full run then counts the files in a
+    /// second walk while it works (a list of names, not a file read).
+    fn shows(&self) -> bool {
+        false
+    }
+    /// There are `total` files (counted ahead, or all found).
+    fn set_total(&mut self, _total: u64) {}
+    /// `done` files are done.
+    fn advance_to(&mut self, _done: u64) {}
+    /// The run has taken every file.
+    fn finish(&mut self) {}
 }
 
-/// The exit status of a run that committed its output but fell short of a
-/// profile's expectations, under `--strict` / `on_expectation = "fail"`.
-pub const EXPECTATIONS_NOT_MET: u8 = 3;
+/// Progress nobody watches.
+pub struct Silent;
+
+impl Progress for Silent {}
 
 /// Files read at a time when an incremental run looks for what changed.
 const CHUNK: usize = 512;
@@ -51,105 +48,6 @@ const WINDOW: usize = 1024;
 
 /// Results a worker sends to the writer at a time.
 const SEND_BATCH: usize = 16;
-
-/// What became of one file.
-enum Outcome {
-    Record(Box<Article>),
-    Reject(Reject),
-    /// Carried over from the previous generation as it was.
-    Reused,
-}
-
-impl Outcome {
-    fn sha256(&self) -> Option<&str> {
-        match self {
-            Outcome::Record(article) => Some(&article.content_sha256),
-            Outcome::Reject(reject) => reject.content_sha256.as_deref(),
-            Outcome::Reused => None,
-        }
-    }
-
-    fn partition(&self) -> Option<(String, i32)> {
-        match self {
-            Outcome::Record(article) => {
-                Some((article.source.clone(), article.feed_time_utc.year()))
-            }
-            Outcome::Reject(_) | Outcome::Reused => None,
-        }
-    }
-}
-
-/// Reads, frames and transforms one file; says what became of it and how
-/// the file looked when it was read (what could be known of it).
-fn process(
-    file: &InputPath,
-    roots: &[PathBuf],
-    limits: &Limits,
-    transformer: &Transformer,
-) -> (Outcome, Stat) {
-    let seen = |size: Option<u64>, modified_ns: Option<i64>| Stat {
-        size: size.unwrap_or(0),
-        mtime_ns: modified_ns.unwrap_or(0),
-    };
-    let input = match read_input(&file.path(roots), file.source_path.to_string(), limits) {
-        Ok(input) => input,
-        Err(rejected) => {
-            let stat = seen(rejected.file_size, rejected.modified_ns);
-            return (Outcome::Reject(extract_reject(rejected)), stat);
-        }
-    };
-    let stat = seen(Some(input.meta.file_size), input.meta.modified_ns);
-    let raw = match frame(input) {
-        Ok(raw) => raw,
-        Err(rejected) => return (Outcome::Reject(extract_reject(rejected)), stat),
-    };
-    let outcome = match transformer.transform(&raw) {
-        Ok(article) => Outcome::Record(Box::new(article)),
-        Err(err) => Outcome::Reject(Reject {
-            source_path: raw.meta.source_path.clone(),
-            content_sha256: Some(raw.meta.content_sha256.clone()),
-            file_size: Some(raw.meta.file_size),
-            error_kind: err.kind().into(),
-            error_message: err.to_string(),
-        }),
-    };
-    (outcome, stat)
-}
-
-fn extract_reject(rejected: wirehouse_extract::Rejected) -> Reject {
-    Reject {
-        error_kind: rejected.error.kind().into(),
-        error_message: rejected.error.to_string(),
-        source_path: rejected.source_path,
-        content_sha256: rejected.content_sha256,
-        file_size: rejected.file_size,
-    }
-}
-
-/// A partition of `articles`: source and UTC year of the feed time.
-type Partition = (String, i32);
-
-/// How an input file looked when the run started.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Stat {
-    size: u64,
-    /// Nanoseconds since 1970 (an `i64` lasts until 2262, and keeps the
-    /// per-file plan small; the manifest keeps `i128`).
-    mtime_ns: i64,
-}
-
-fn stat(path: &std::path::Path) -> Stat {
-    std::fs::metadata(path)
-        .map(|m| Stat {
-            size: m.len(),
-            mtime_ns: m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
-        })
-        .unwrap_or_default()
-}
 
 /// What a run must reproduce to be reused: the same program, profiles,
 /// limits and inputs give the same records for the same bytes, in files of
@@ -228,7 +126,8 @@ fn partition_of(entry: &ManifestEntry) -> Option<(String, i32)> {
 /// changed or removed file is written again from all its files, in input
 /// order — so the dataset is exactly what a full rebuild would write. With
 /// nothing new, nothing is written at all.
-pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
+pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<RunSummary> {
+    config.require_local_inputs()?;
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
     let profiles = match &config.profiles {
@@ -302,7 +201,9 @@ pub fn run(config: &RunConfig) -> anyhow::Result<RunSummary> {
 
     let mut generation = warehouse.begin()?;
     generation.start_manifest(&fingerprint)?;
-    let mut progress = Progress::new(config.progress, total);
+    if let Some(total) = total {
+        progress.set_total(total);
+    }
     // A full run learns how many files there are only at the end of its
     // walk; when progress is shown, a second walk counts them meanwhile, so
     // the bar can show a total and an ETA (a list of names, not a file read).
@@ -588,11 +489,6 @@ fn work(job: &Job, config: &RunConfig, transformer: &Transformer) -> (Outcome, O
     }
 }
 
-/// The first 128 bits of a hex SHA-256, as a compact set key.
-fn hash_key(sha256_hex: &str) -> u128 {
-    u128::from_str_radix(sha256_hex.get(..32).unwrap_or(sha256_hex), 16).unwrap_or(0)
-}
-
 fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> ManifestEntry {
     ManifestEntry {
         root: root.to_string(),
@@ -761,149 +657,5 @@ impl Tally {
         summary.coverage = self.summary.coverage;
         summary.unchanged = self.summary.unchanged;
         summary.bytes_read = self.bytes_read;
-    }
-}
-
-/// Prints the expectations a run fell short of, on stderr: per source and
-/// field, what was found against what the profile expects and why, and
-/// the layouts of the records that missed.
-pub fn print_shortfalls(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> {
-    if s.shortfalls.is_empty() {
-        return Ok(());
-    }
-    let err = &mut std::io::stderr().lock();
-    writeln!(
-        err,
-        "wirehouse: {} of {} expectations not met — the dataset is committed ({}); a site may have a layout its profile does not read:",
-        s.shortfalls.len(),
-        s.expectations_checked,
-        s.generation
-    )?;
-    for f in &s.shortfalls {
-        writeln!(
-            err,
-            "  {} {}: {} of {} records ({:.0}%), profile {} expects {} — {}",
-            f.source,
-            f.field,
-            f.found,
-            f.records,
-            100.0 * f.share,
-            f.profile,
-            f.expected,
-            f.why
-        )?;
-        for layout in &f.layouts {
-            let shown = if layout.layout.is_empty() {
-                "(bare markup)".to_string()
-            } else {
-                format!("{:?}", layout.layout)
-            };
-            writeln!(
-                err,
-                "    {:>6} records  layout {shown}  e.g. {}",
-                layout.records, layout.example
-            )?;
-        }
-        writeln!(
-            err,
-            "    list them: wirehouse coverage {} --source {} --field {}",
-            config.output.display(),
-            f.source,
-            f.field
-        )?;
-    }
-    Ok(())
-}
-
-/// Prints the end-of-run summary for people.
-pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> {
-    let by = |map: &std::collections::BTreeMap<String, u64>| {
-        if map.is_empty() {
-            return String::new();
-        }
-        let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        format!("  ({})", parts.join(", "))
-    };
-    let out = &mut std::io::stdout().lock();
-    let name = config
-        .name
-        .as_deref()
-        .map(|n| format!(" {n}"))
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "wirehouse run{name}: {} files found in {:.2} s ({:.0} files/s, {} read)",
-        s.files_found,
-        s.elapsed_s,
-        s.files_per_s,
-        human_bytes(s.bytes_read)
-    )?;
-    writeln!(
-        out,
-        "  records     {:>8}{}",
-        s.records,
-        by(&s.records_by_source)
-    )?;
-    writeln!(out, "  duplicates  {:>8}", s.duplicates)?;
-    writeln!(
-        out,
-        "  rejects     {:>8}{}",
-        s.rejects,
-        by(&s.rejects_by_kind)
-    )?;
-    if s.unchanged > 0 {
-        writeln!(out, "  unchanged   {:>8}", s.unchanged)?;
-    }
-    if !s.coverage.is_empty() {
-        // Per source, the share of this run's records with each field.
-        writeln!(
-            out,
-            "  coverage    {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8} {:>9}",
-            "source",
-            "records",
-            "published",
-            "byline",
-            "lead",
-            "copyright",
-            "images",
-            "empty body",
-            "lag < 0",
-            "no rule",
-        )?;
-        for (source, c) in &s.coverage {
-            let share = |n: u64| format!("{:.0}%", 100.0 * n as f64 / c.records.max(1) as f64);
-            writeln!(
-                out,
-                "              {:<9} {:>7} {:>9} {:>7} {:>6} {:>9} {:>7} {:>10} {:>8} {:>9}",
-                source,
-                c.records,
-                share(c.published),
-                share(c.byline),
-                share(c.lead),
-                share(c.copyright),
-                share(c.images),
-                c.empty_body,
-                c.negative_lag,
-                c.unplaced,
-            )?;
-        }
-    }
-    let dir = config.output.display();
-    writeln!(out, "  output      {dir} ({})", s.generation)?;
-    writeln!(
-        out,
-        "    articles  {dir}/articles   (Parquet, partitioned by source and year)"
-    )?;
-    writeln!(out, "    rejects   {dir}/rejects")?;
-    writeln!(out, "    summary   {dir}/run-summary.json")?;
-    Ok(())
-}
-
-fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / f64::from(1u32 << 30)),
-        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1u32 << 20)),
-        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
-        b => format!("{b} B"),
     }
 }

@@ -1,4 +1,7 @@
 //! Pipeline files and flags → one validated [`RunConfig`].
+//!
+//! The one reading of a pipeline file: `wirehouse run`, the Python package
+//! and the engine jobs all resolve theirs here.
 
 use std::path::{Path, PathBuf};
 
@@ -6,8 +9,51 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 use wirehouse_extract::Limits;
 
-use crate::cli::RunArgs;
-use crate::run::RunConfig;
+/// Everything a run needs, validated.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The pipeline's display name.
+    pub name: Option<String>,
+    /// Input folders or files, in the order given (the input order).
+    pub inputs: Vec<PathBuf>,
+    /// The output folder.
+    pub output: PathBuf,
+    /// A folder of site profiles; the built-in ones when `None`.
+    pub profiles: Option<PathBuf>,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Limits on input files.
+    pub limits: Limits,
+    /// How long to wait for another run holding the output folder.
+    pub wait: std::time::Duration,
+    /// Process every file again instead of only new and changed ones.
+    pub full: bool,
+    /// Exit with [`crate::EXPECTATIONS_NOT_MET`] when a profile's
+    /// expectation is not met (`--strict`, or `on_expectation = "fail"`).
+    pub strict: bool,
+}
+
+/// What a caller sets over a pipeline file's values (the CLI's flags): set
+/// fields replace the file's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Replace the pipeline's inputs (when not empty).
+    pub inputs: Vec<PathBuf>,
+    /// Replace the pipeline's output.
+    pub output: Option<PathBuf>,
+    /// Replace the pipeline's profiles folder.
+    pub profiles: Option<PathBuf>,
+    /// Replace the pipeline's thread count (0: one per core).
+    pub threads: Option<usize>,
+    /// Replace the pipeline's size limit.
+    pub max_file_bytes: Option<u64>,
+    /// Seconds to wait for another run holding the output folder.
+    pub wait: u64,
+    /// Process every file again.
+    pub full: bool,
+    /// Fail (exit 3) on unmet expectations whatever the pipeline says.
+    pub strict: bool,
+}
 
 /// A pipeline file as written (`pipelines/*.toml`).
 #[derive(Debug, Default, Deserialize)]
@@ -40,10 +86,10 @@ enum OnExpectation {
     Fail,
 }
 
-/// Merges the pipeline file (if any) and the flags, and checks the result
-/// before anything is read.
-pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
-    let (file, base) = match &args.pipeline {
+/// Merges the pipeline file (if any) and the overrides, and checks the
+/// result before anything is read.
+pub fn resolve(pipeline: Option<&Path>, args: Overrides) -> anyhow::Result<RunConfig> {
+    let (file, base) = match pipeline {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read pipeline file {}", path.display()))?;
@@ -62,7 +108,16 @@ pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
     let from_file = |p: &PathBuf| lexically_clean(&base.join(p));
 
     let inputs: Vec<PathBuf> = if args.inputs.is_empty() {
-        file.inputs.iter().map(from_file).collect()
+        file.inputs
+            .iter()
+            .map(|p| {
+                if is_remote(p) {
+                    p.clone()
+                } else {
+                    from_file(p)
+                }
+            })
+            .collect()
     } else {
         args.inputs.clone()
     };
@@ -70,7 +125,7 @@ pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
         bail!("no input: give a pipeline file with inputs, or --input PATH");
     }
     for input in &inputs {
-        if !input.exists() {
+        if !is_remote(input) && !input.exists() {
             bail!("input {} does not exist", input.display());
         }
     }
@@ -110,11 +165,46 @@ pub fn resolve(args: RunArgs) -> anyhow::Result<RunConfig> {
         profiles,
         threads,
         limits,
-        progress: args.progress,
         wait: std::time::Duration::from_secs(args.wait),
         full: args.full,
         strict: args.strict || file.on_expectation == Some(OnExpectation::Fail),
     })
+}
+
+/// Whether an input names objects in a store (`s3://bucket/prefix`, any
+/// `scheme://`) rather than a local path. Such inputs are kept as written;
+/// the engine jobs list and fetch them, `wirehouse run` refuses them.
+pub fn is_remote(input: &Path) -> bool {
+    input.to_str().is_some_and(|s| {
+        s.split_once("://").is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        })
+    })
+}
+
+impl RunConfig {
+    /// The inputs that name objects in a store ([`is_remote`]).
+    pub fn remote_inputs(&self) -> Vec<&Path> {
+        self.inputs
+            .iter()
+            .map(PathBuf::as_path)
+            .filter(|p| is_remote(p))
+            .collect()
+    }
+
+    /// Fails, naming the first, when an input names objects in a store.
+    pub fn require_local_inputs(&self) -> anyhow::Result<()> {
+        if let Some(remote) = self.remote_inputs().first() {
+            bail!(
+                "input {} is in an object store; wirehouse run reads local folders and files (the Ray job, pipelines/ray_job.py, reads object stores)",
+                remote.display()
+            );
+        }
+        Ok(())
+    }
 }
 
 /// `a/b/../c` → `a/c`, so messages show the paths people would write. Only
@@ -142,21 +232,34 @@ fn lexically_clean(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::ProgressMode;
 
-    fn args(pipeline: Option<PathBuf>) -> RunArgs {
-        RunArgs {
+    /// The pipeline file and no overrides.
+    struct Args {
+        pipeline: Option<PathBuf>,
+        inputs: Vec<PathBuf>,
+        output: Option<PathBuf>,
+        strict: bool,
+    }
+
+    fn args(pipeline: Option<PathBuf>) -> Args {
+        Args {
             pipeline,
             inputs: vec![],
             output: None,
-            profiles: None,
-            threads: None,
-            max_file_bytes: None,
-            progress: ProgressMode::Quiet,
-            wait: 0,
-            full: false,
             strict: false,
         }
+    }
+
+    fn resolve(args: Args) -> anyhow::Result<RunConfig> {
+        super::resolve(
+            args.pipeline.as_deref(),
+            Overrides {
+                inputs: args.inputs,
+                output: args.output,
+                strict: args.strict,
+                ..Overrides::default()
+            },
+        )
     }
 
     #[test]
@@ -237,6 +340,30 @@ mod tests {
         assert_eq!(strict("on_expectation = \"warn\"\n", true), Ok(true));
         let message = strict("on_expectation = \"stop\"\n", false).unwrap_err();
         assert!(message.contains("unknown variant `stop`"), "{message}");
+    }
+
+    #[test]
+    fn object_store_inputs_are_kept_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "inputs = [\"s3://bucket/archive/2021\"]\noutput = \"out\"\n",
+        )
+        .unwrap();
+        let config = resolve(args(Some(file))).unwrap();
+        assert_eq!(
+            config.inputs,
+            vec![PathBuf::from("s3://bucket/archive/2021")]
+        );
+        let message = config.require_local_inputs().unwrap_err().to_string();
+        assert!(
+            message.contains("s3://bucket/archive/2021 is in an object store"),
+            "{message}"
+        );
+        assert!(!is_remote(Path::new("data/s3:/x")));
+        assert!(!is_remote(Path::new("://x")));
+        assert!(is_remote(Path::new("gs://b/p")));
     }
 
     #[test]
