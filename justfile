@@ -40,6 +40,9 @@ test: venv
     trap note EXIT
     cargo test --workspace 2>&1 | tee "$log"
     cargo build -p wirehouse-cli
+    # The Python package, built into the test environment (dev profile: it
+    # shares the build of `cargo test` above).
+    (cd crates/python && VIRTUAL_ENV="{{venv}}" "{{venv}}/bin/maturin" develop --quiet)
     WIREHOUSE_BIN={{target_dir}}/debug/wirehouse WIREHOUSE_CORPUS={{corpus}} {{venv}}/bin/python -m pytest -q -rs tests/python
 
 # Publication statistics of the sample → data/warehouse/sample-stats (report.html, charts, tables).
@@ -102,6 +105,11 @@ venv:
         "{{venv}}/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
         cp tests/python/requirements.txt "$stamp"
     fi
+
+# Build the Python package's wheel (one abi3 wheel, CPython ≥ 3.9) into target/wheels; install it with pip.
+wheel: venv
+    cd crates/python && "{{venv}}/bin/maturin" build --release --out "{{target_dir}}/wheels"
+    @ls -1 "{{target_dir}}"/wheels/wirehouse-*.whl
 
 # Remove the sample output.
 clean:
