@@ -111,6 +111,13 @@ wheel: venv
     cd crates/python && "{{venv}}/bin/maturin" build --release --out "{{target_dir}}/wheels"
     @ls -1 "{{target_dir}}"/wheels/wirehouse-*.whl
 
+# `wirehouse run`, the package, and the Ray and Spark jobs (1 and 2 workers) on one generated corpus of FILES files.
+bench-cluster FILES="20000": venv
+    cargo build --release -p wirehouse-cli
+    cd crates/python && "{{venv}}/bin/maturin" build --release --out "{{target_dir}}/wheels"
+    "{{venv}}/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "{{target_dir}}"/wheels/wirehouse-*.whl
+    "{{venv}}/bin/python" bench/cluster_bench.py --wirehouse "{{target_dir}}/release/wirehouse" --python "{{venv}}/bin/python" --templates "{{corpus}}" --files {{FILES}}
+
 # Remove the sample output.
 clean:
     rm -rf data/warehouse

@@ -6,6 +6,13 @@
 //! handed back as Arrow tables (through the Arrow C data interface, so
 //! pyarrow, polars and DuckDB take them without copying) or JSON.
 
+/// mimalloc for the Rust side, as in the CLI (see its `main.rs` and
+/// BENCHMARKS.md: parsing pages allocates and frees many small nodes, and
+/// the system allocator cost 10–20% of a run). Python's own objects keep
+/// Python's allocator; polars' extension does the same.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
