@@ -118,6 +118,14 @@ bench-cluster FILES="20000": venv
     "{{venv}}/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "{{target_dir}}"/wheels/wirehouse-*.whl
     "{{venv}}/bin/python" bench/cluster_bench.py --wirehouse "{{target_dir}}/release/wirehouse" --python "{{venv}}/bin/python" --templates "{{corpus}}" --files {{FILES}}
 
+# How an engine should hand files to the package: Spark's and Ray's binary-file sources against lists of paths, on FILES generated files.
+bench-shapes FILES="20000": venv
+    cargo build --release -p wirehouse-cli
+    cd crates/python && "{{venv}}/bin/maturin" build --release --out "{{target_dir}}/wheels"
+    "{{venv}}/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "{{target_dir}}"/wheels/wirehouse-*.whl
+    test -d "{{target_dir}}/bench-shapes-{{FILES}}" || "{{target_dir}}/release/wirehouse" gen-corpus --templates "{{corpus}}" --count {{FILES}} --out "{{target_dir}}/bench-shapes-{{FILES}}"
+    "{{venv}}/bin/python" bench/shapes_bench.py --python "{{venv}}/bin/python" --corpus "{{target_dir}}/bench-shapes-{{FILES}}"
+
 # Remove the sample output.
 clean:
     rm -rf data/warehouse
