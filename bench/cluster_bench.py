@@ -43,7 +43,7 @@ workers = int(sys.argv[2])
 def run_units(spec, items, remote):
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda item: engine.run_task(spec, item[0], item[1], remote), items))
-sys.exit(engine.drive(sys.argv[1], "python", workers, 2000, run_units))
+sys.exit(engine.drive(sys.argv[1], "python", workers, engine.FILES_PER_UNIT, run_units))
 """
 
 PACKAGE_READ = """

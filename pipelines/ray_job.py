@@ -19,6 +19,18 @@ import sys
 import wirehouse.engine as engine
 
 
+def _worker_version() -> str:
+    """The package's version in this worker, or why it has none (for
+    ``wirehouse.engine.check_workers``; here, since a worker without the
+    package could not import that module)."""
+    try:
+        import wirehouse
+
+        return str(wirehouse.__version__)
+    except ImportError as exc:
+        return f"none ({exc})"
+
+
 def _task(batch, spec: str, remote: bool):
     """One unit per batch: its report."""
     reports = [
@@ -26,6 +38,22 @@ def _task(batch, spec: str, remote: bool):
         for unit, skip in zip(batch["unit"], batch["skip"])
     ]
     return {"report": reports}
+
+
+def _versions(batch):
+    return {"version": [_worker_version() for _ in batch["slot"]]}
+
+
+def ray_versions(args):
+    """Each worker slot's package version, through Ray Data as the units go."""
+    import ray
+
+    slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    rows = [{"slot": i} for i in range(slots)]
+    done = ray.data.from_items(rows, override_num_blocks=slots).map_batches(
+        _versions, batch_size=1, num_cpus=1, batch_format="numpy"
+    )
+    return [row["version"] for row in done.iter_rows()]
 
 
 def ray_units(args):
@@ -44,6 +72,12 @@ def ray_units(args):
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    # Ray Data reserves part of the cluster for each operator until its
+    # first tasks report their output sizes; with one map operator that
+    # held every second core idle for the first seconds of a job (one task
+    # at a time, measured on 2 cores). The units are few and uniform, and
+    # their outputs (reports) tiny: no reservation is needed.
+    context.op_resource_reservation_enabled = False
 
     def run_units(spec: str, items, remote: bool):
         rows = [{"unit": unit, "skip": json.dumps(skip)} for unit, skip in items]
@@ -61,4 +95,4 @@ def ray_units(args):
 
 
 if __name__ == "__main__":
-    sys.exit(engine.main("ray", None, ray_units))
+    sys.exit(engine.main("ray", None, ray_units, ray_versions))

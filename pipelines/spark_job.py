@@ -21,6 +21,37 @@ import sys
 import wirehouse.engine as engine
 
 
+def _worker_version() -> str:
+    """The package's version in this worker, or why it has none (for
+    ``wirehouse.engine.check_workers``; here, since a worker without the
+    package could not import that module)."""
+    try:
+        import wirehouse
+
+        return str(wirehouse.__version__)
+    except ImportError as exc:
+        return f"none ({exc})"
+
+
+def spark_versions(args):
+    """Each executor slot's package version: one small job, one task a slot."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    slots = max(1, spark.sparkContext.defaultParallelism)
+
+    def task(batches):
+        import pyarrow as pa
+
+        for batch in batches:
+            versions = [_worker_version() for _ in range(batch.num_rows)]
+            yield pa.RecordBatch.from_pydict({"version": versions})
+
+    rows = [(i,) for i in range(slots)]
+    frame = spark.sparkContext.parallelize(rows, numSlices=slots).toDF("slot int")
+    return [row["version"] for row in frame.mapInArrow(task, "version string").collect()]
+
+
 def spark_units(args):
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -68,4 +99,4 @@ def spark_units(args):
 
 
 if __name__ == "__main__":
-    sys.exit(engine.main("spark", None, spark_units))
+    sys.exit(engine.main("spark", None, spark_units, spark_versions))

@@ -267,7 +267,12 @@ pub struct EngineRun {
     unlisted: Vec<Reject>,
     /// Files in each planned unit, by unit.
     planned: Vec<u64>,
+    /// Each unit's report in force, without its content keys…
     reports: BTreeMap<u32, UnitReport>,
+    /// …which are kept here, parsed: (input position, key) of each record,
+    /// 24 bytes a record where the report's text took ~80 (the driver holds
+    /// every record's key until the commit).
+    keys: BTreeMap<u32, Vec<(u64, u128)>>,
     engine: String,
     workers: usize,
 }
@@ -291,6 +296,7 @@ impl EngineRun {
             unlisted: Vec::new(),
             planned: Vec::new(),
             reports: BTreeMap::new(),
+            keys: BTreeMap::new(),
             engine: engine.to_string(),
             workers,
         })
@@ -387,7 +393,7 @@ impl EngineRun {
 
     /// Takes a unit's report; a later report of the same unit (a retry, or
     /// a [`EngineRun::redo`]) replaces the earlier one.
-    pub fn add(&mut self, report: UnitReport) -> anyhow::Result<()> {
+    pub fn add(&mut self, mut report: UnitReport) -> anyhow::Result<()> {
         let Some(&files) = self.planned.get(report.unit as usize) else {
             bail!(
                 "a report for unit {}, which this run did not plan",
@@ -402,6 +408,15 @@ impl EngineRun {
                 report.files
             );
         }
+        let keys = std::mem::take(&mut report.keys)
+            .into_iter()
+            .map(|(position, key)| {
+                u128::from_str_radix(&key, 16)
+                    .map(|key| (position, key))
+                    .with_context(|| format!("unit {}: bad content key {key}", report.unit))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.keys.insert(report.unit, keys);
         self.reports.insert(report.unit, report);
         Ok(())
     }
@@ -419,17 +434,15 @@ impl EngineRun {
         let mut seen = SeenKeys::default();
         let scratch = self.generation.scratch_dir();
         let mut redo = Vec::new();
-        for report in self.reports.values() {
+        for (&unit, keys) in &self.keys {
             let mut skip = Vec::new();
-            for (position, key) in &report.keys {
-                let key = u128::from_str_radix(key, 16)
-                    .with_context(|| format!("unit {}: bad content key {key}", report.unit))?;
+            for &(position, key) in keys {
                 if !seen.insert(key, || scratch.clone())? {
-                    skip.push(*position);
+                    skip.push(position);
                 }
             }
             if !skip.is_empty() {
-                redo.push((report.unit, skip));
+                redo.push((unit, skip));
             }
         }
         Ok(redo)

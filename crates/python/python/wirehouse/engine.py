@@ -30,7 +30,7 @@ from ._wirehouse import EngineRun, run_unit, run_unit_bytes
 #: Files per work unit: enough that a task's fixed cost (scheduling, the
 #: profiles, a Parquet file per partition) is small against its files, few
 #: enough that two workers share a 20,000-file archive evenly.
-FILES_PER_UNIT = 2000
+FILES_PER_UNIT = 5000
 
 #: Objects a task fetches at once from a store.
 FETCHES_IN_FLIGHT = 16
@@ -156,6 +156,27 @@ def run_task(spec: str, unit: str, skip: Iterable[int] = (), remote: bool = Fals
     return run_unit_bytes(spec, unit, contents, errors, skip)
 
 
+def check_workers(engine: str, versions: Iterable[str]) -> None:
+    """Fails unless every worker runs the driver's version of the package
+    (``versions``: each worker's ``wirehouse.__version__``, or ``none (why)``).
+
+    Workers of another version would transform by other rules, and workers
+    without it would fail every task; either way nothing should be written.
+    The jobs run this before the run begins, as one small job of the
+    engine's own, which also starts the engine's workers and imports the
+    package in them (once per job, whatever the archive's size).
+    """
+    from . import _wirehouse
+
+    mine = str(_wirehouse.__version__)
+    other = sorted(set(versions) - {mine})
+    if other:
+        raise RuntimeError(
+            f"the {engine} workers run wirehouse {', '.join(other)}, the driver {mine}: "
+            "install the same wirehouse wheel on every node (README: Past one machine)"
+        )
+
+
 def store_environment() -> dict[str, str]:
     """The driver's store settings, for tasks started elsewhere."""
     return {k: os.environ[k] for k in STORE_ENVIRONMENT if k in os.environ}
@@ -189,12 +210,17 @@ def drive(
     return 3 if strict and summary.get("shortfalls") else 0
 
 
-def main(engine: str, argv: Optional[list[str]], run_units) -> int:
-    """A job's entry point: runs :func:`drive`; errors as ``wirehouse run``
-    reports them (one line, exit 2)."""
+def main(engine: str, argv: Optional[list[str]], run_units, worker_versions=None) -> int:
+    """A job's entry point: starts the engine (``run_units(args)`` returns
+    its units runner), checks its workers (``worker_versions(args)``: what
+    :func:`worker_version` returned on each) and runs :func:`drive`; errors
+    as ``wirehouse run`` reports them (one line, exit 2)."""
     args = arguments(engine, argv)
     try:
-        return drive(args.pipeline, engine, args.workers, args.files_per_unit, run_units(args))
+        runner = run_units(args)
+        if worker_versions is not None:
+            check_workers(engine, worker_versions(args))
+        return drive(args.pipeline, engine, args.workers, args.files_per_unit, runner)
     except Exception as exc:  # the job's one line for people, as the CLI's
         print(f"wirehouse {engine} job: error: {exc}", file=sys.stderr)
         return 2
