@@ -137,3 +137,17 @@ def test_stubs_name_every_export():
     for name in wirehouse.__all__:
         if name != "__version__":
             assert f"def {name}(" in stubs or f"class {name}" in stubs, name
+
+
+def test_workers_of_another_version_or_without_the_package_stop_a_job():
+    import wirehouse.engine as engine
+
+    engine.check_workers("ray", [wirehouse.__version__] * 3)
+    with pytest.raises(RuntimeError) as other:
+        engine.check_workers("spark", [wirehouse.__version__, "0.0.9"])
+    assert "spark workers run wirehouse 0.0.9" in str(other.value)
+    assert f"the driver {wirehouse.__version__}" in str(other.value)
+    assert "install the same wirehouse wheel on every node" in str(other.value)
+    with pytest.raises(RuntimeError) as missing:
+        engine.check_workers("ray", ["none (No module named 'wirehouse')"])
+    assert "none (No module named 'wirehouse')" in str(missing.value)
