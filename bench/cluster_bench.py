@@ -20,7 +20,7 @@ the corpus (the page cache holds it, as in `just bench`), in --repeat rounds;
 medians are shown. Prints a Markdown table and the ratios the issue sets
 targets for.
 
-usage: cluster_bench.py --wirehouse BIN --python PY --templates DIR [--files 20000] [--repeat 3]
+usage: cluster_bench.py --wirehouse BIN --python PY --templates DIR [--files 20000] [--repeat 5]
 """
 import argparse
 import json
@@ -111,7 +111,7 @@ def main():
     ap.add_argument("--python", required=True)
     ap.add_argument("--templates", required=True)
     ap.add_argument("--files", type=int, default=20000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--work")
     a = ap.parse_args()
     work = pathlib.Path(a.work or tempfile.mkdtemp(prefix="wirehouse-cluster-bench-"))
