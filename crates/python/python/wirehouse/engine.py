@@ -212,8 +212,9 @@ def drive(
 
 def main(engine: str, argv: Optional[list[str]], run_units, worker_versions=None) -> int:
     """A job's entry point: starts the engine (``run_units(args)`` returns
-    its units runner), checks its workers (``worker_versions(args)``: what
-    :func:`worker_version` returned on each) and runs :func:`drive`; errors
+    its units runner), checks its workers (``worker_versions(args)``: each
+    worker's ``wirehouse.__version__``, see :func:`check_workers`) and runs
+    :func:`drive`; errors
     as ``wirehouse run`` reports them (one line, exit 2)."""
     args = arguments(engine, argv)
     try:
