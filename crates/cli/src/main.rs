@@ -7,8 +7,9 @@
 //! cannot start or cannot write its output, with a one-line reason on stderr;
 //! 3 when a run committed its output but a profile's expectations were not
 //! met and the run was asked to fail on that (`--strict`,
-//! `on_expectation = "fail"`); `inspect` exits 1 when the file it inspects is
-//! rejected.
+//! `on_expectation = "fail"`); 130 (SIGINT, Ctrl-C) or 143 (SIGTERM) when a
+//! run was stopped by that signal: it removes what it wrote and says so;
+//! `inspect` exits 1 when the file it inspects is rejected.
 
 mod cli;
 mod gen_corpus;
@@ -28,8 +29,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use clap::Parser;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use wirehouse_pipeline::{Interrupted, NotPublished};
+
+/// The signal that stopped the run, if one did.
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
@@ -44,11 +51,67 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            let reason: Vec<String> = err.chain().map(ToString::to_string).collect();
-            let _ = writeln!(std::io::stderr(), "wirehouse: error: {}", reason.join(": "));
-            ExitCode::from(2)
+            let not_published = err.downcast_ref::<NotPublished>().cloned();
+            let line = if err.downcast_ref::<Interrupted>().is_some() {
+                let signal = match SIGNALLED.load(Ordering::SeqCst) {
+                    SIGTERM => "SIGTERM",
+                    _ => "SIGINT",
+                };
+                format!("wirehouse: stopped by {signal}")
+            } else {
+                // The context saying what was published goes last, once.
+                let causes = err.chain().skip(usize::from(not_published.is_some()));
+                format!("wirehouse: error: {}", reason(causes))
+            };
+            let line = match not_published {
+                Some(np) => format!("{line}; {np}"),
+                None => line,
+            };
+            let _ = writeln!(std::io::stderr(), "{line}");
+            match SIGNALLED.load(Ordering::SeqCst) {
+                SIGINT => ExitCode::from(wirehouse_pipeline::INTERRUPTED_BY_SIGINT),
+                SIGTERM => ExitCode::from(wirehouse_pipeline::INTERRUPTED_BY_SIGTERM),
+                _ => ExitCode::from(2),
+            }
         }
     }
+}
+
+/// An error's causes joined by ": ", each said once: many errors print
+/// their source in their own message and also return it as their source
+/// (an I/O error inside a Parquet error inside ours), which would repeat
+/// "No space left on device" once per layer.
+fn reason<'a>(causes: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>) -> String {
+    let mut said = String::new();
+    for cause in causes {
+        let text = cause.to_string();
+        if said.contains(&text) {
+            continue;
+        }
+        if !said.is_empty() {
+            said.push_str(": ");
+        }
+        said.push_str(&text);
+    }
+    said
+}
+
+/// SIGINT and SIGTERM ask a run to stop ([`wirehouse_pipeline::interrupt`]):
+/// its workers stop taking files, it removes what it wrote and exits 130 or
+/// 143 with a line saying so. A second signal ends the process at once (the
+/// next run clears what it left).
+fn catch_signals() {
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return; // Without a handler the signals keep their default effect.
+    };
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            if SIGNALLED.swap(signal, Ordering::SeqCst) != 0 {
+                std::process::exit(128 + signal);
+            }
+            wirehouse_pipeline::interrupt();
+        }
+    });
 }
 
 fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
@@ -57,6 +120,7 @@ fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
             let (mode, pipeline) = (run_args.progress, run_args.pipeline.clone());
             let config = wirehouse_pipeline::resolve(pipeline.as_deref(), run_args.into())?;
             let mut progress = progress::Progress::new(mode, None);
+            catch_signals();
             let summary = wirehouse_pipeline::run(&config, &mut progress)?;
             report::print_summary(&config, &summary)?;
             report::print_shortfalls(&config, &summary)?;

@@ -137,6 +137,7 @@ impl Warehouse {
         fs::create_dir_all(&generations)
             .map_err(io("cannot write to the output folder", &generations))?;
         let lock = take_lock(root, &meta.join(LOCK), wait)?;
+        remove_unpublished(&generations);
         for name in PUBLISHED {
             let path = root.join(name);
             if let Ok(found) = fs::symlink_metadata(&path) {
@@ -186,6 +187,7 @@ impl Warehouse {
                         rejects: Vec::new(),
                         manifest: None,
                         properties: writer_properties(),
+                        published: false,
                     })
                 }
                 // Another writer took the number: take the next one.
@@ -240,17 +242,36 @@ fn take_lock(root: &Path, path: &Path, wait: std::time::Duration) -> Result<File
     Ok(file)
 }
 
+/// Empties the generations a killed run left: those numbered above the
+/// current one (or all, when none is current), see [`empty_generation`].
+/// Runs only with the writer lock held, so no run is writing them; the
+/// current generation and the one before it (kept for readers still
+/// scanning it) are numbered below. Failures only leave disk space behind.
+fn remove_unpublished(generations: &Path) {
+    let current = fs::read_link(generations.with_file_name(CURRENT))
+        .ok()
+        .and_then(|target| generation_number(target.file_name()?.to_str()?));
+    let Ok(entries) = fs::read_dir(generations) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let number = entry.file_name().to_str().and_then(generation_number);
+        if number.is_some_and(|n| current.is_none_or(|c| n > c)) {
+            empty_generation(&entry.path());
+        }
+    }
+}
+
+/// The number of a generation folder's name (`gen-000007` → 7).
+fn generation_number(name: &str) -> Option<u64> {
+    name.strip_prefix(GENERATION_PREFIX)?.parse().ok()
+}
+
 fn generation_numbers(generations: &Path) -> Result<Vec<u64>, LoadError> {
     let entries = fs::read_dir(generations).map_err(io("cannot list", generations))?;
     Ok(entries
         .filter_map(Result::ok)
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_prefix(GENERATION_PREFIX)?
-                .parse()
-                .ok()
-        })
+        .filter_map(|e| generation_number(e.file_name().to_str()?))
         .collect())
 }
 
@@ -560,6 +581,34 @@ pub struct Generation {
     rejects: Vec<Reject>,
     manifest: Option<ManifestWriter>,
     properties: WriterProperties,
+    /// Set once `current` names this generation; until then dropping it
+    /// removes its folder (see the `Drop` impl).
+    published: bool,
+}
+
+/// A generation dropped before it was published (the run failed, or was
+/// interrupted) removes everything it wrote: a failed run leaves the disk as
+/// it found it (a run that failed on a full disk must not keep it full), and
+/// the previous dataset current. A run killed outright cannot do this; the
+/// next run to open the folder does ([`Warehouse::open_waiting`]).
+impl Drop for Generation {
+    fn drop(&mut self) {
+        if !self.published {
+            // The files' handles close after this; removing the names
+            // first is fine on the systems wirehouse runs on.
+            empty_generation(&self.dir);
+        }
+    }
+}
+
+/// Removes what an unpublished generation holds, keeping its empty folder
+/// until the next commit removes it ([`Generation::publish`]): its number
+/// is never given to a later run, so a task of an engine job that outlived
+/// its driver cannot write into a generation that will be published.
+fn empty_generation(dir: &Path) {
+    if fs::remove_dir_all(dir).is_ok() {
+        let _ = fs::create_dir(dir);
+    }
 }
 
 impl Generation {
@@ -734,10 +783,11 @@ impl Generation {
     }
 
     /// The commit point: one `rename(2)` makes this generation current.
-    fn publish(self) -> Result<PathBuf, LoadError> {
+    fn publish(mut self) -> Result<PathBuf, LoadError> {
         let previous = fs::read_link(self.meta.join(CURRENT)).ok();
         let target = Path::new(GENERATIONS).join(&self.name);
         replace_link(&self.meta, CURRENT, &target)?;
+        self.published = true;
         self.remove_old_generations(previous.as_deref());
         Ok(self.dir.clone())
     }

@@ -29,8 +29,14 @@ mod seen;
 pub mod units;
 
 pub use config::{resolve, Overrides, RunConfig};
-pub use run::{run, Progress, Silent};
+pub use run::{interrupt, run, Interrupted, NotPublished, Progress, Silent};
 
 /// The exit status of a run that committed its output but fell short of a
 /// profile's expectations, under `--strict` / `on_expectation = "fail"`.
 pub const EXPECTATIONS_NOT_MET: u8 = 3;
+
+/// The exit status of a run stopped by SIGINT (128 + 2, as a shell reports
+/// a process the signal killed).
+pub const INTERRUPTED_BY_SIGINT: u8 = 130;
+/// The exit status of a run stopped by SIGTERM (128 + 15).
+pub const INTERRUPTED_BY_SIGTERM: u8 = 143;

@@ -117,6 +117,64 @@ fn partition_of(entry: &ManifestEntry) -> Option<(String, i32)> {
     }
 }
 
+/// Set by [`interrupt`]: runs stop taking files and fail with
+/// [`Interrupted`].
+static INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+/// Asks every run of this process to stop: each fails at its next file with
+/// [`Interrupted`], removing what it wrote (for a signal handler: it only
+/// stores a flag).
+pub fn interrupt() {
+    INTERRUPT.store(true, Ordering::SeqCst);
+}
+
+fn check_interrupt() -> anyhow::Result<()> {
+    if INTERRUPT.load(Ordering::Relaxed) {
+        return Err(Interrupted.into());
+    }
+    Ok(())
+}
+
+/// Why a run stopped early: [`interrupt`] was called.
+#[derive(Debug, Clone, Copy)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// The context of every error of a run that had opened its output folder:
+/// nothing of it was published, and what readers see instead. Front ends
+/// find it with `anyhow::Error::downcast_ref` to say so once.
+#[derive(Debug, Clone)]
+pub struct NotPublished {
+    /// The output folder.
+    pub output: PathBuf,
+    /// The generation readers still see, if a run published one before.
+    pub current: Option<String>,
+}
+
+impl std::fmt::Display for NotPublished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.current {
+            Some(generation) => write!(
+                f,
+                "nothing was published; the previous dataset in {} ({generation}) is intact",
+                self.output.display()
+            ),
+            None => write!(
+                f,
+                "nothing was published to {} (it held no dataset before)",
+                self.output.display()
+            ),
+        }
+    }
+}
+
 /// Runs the pipeline and commits its output; returns the run's summary.
 ///
 /// Incremental unless `config.full`: files whose size and modification time
@@ -126,6 +184,10 @@ fn partition_of(entry: &ManifestEntry) -> Option<(String, i32)> {
 /// changed or removed file is written again from all its files, in input
 /// order — so the dataset is exactly what a full rebuild would write. With
 /// nothing new, nothing is written at all.
+///
+/// A run that fails, or is [`interrupt`]ed, once it has opened the output
+/// folder removes what it wrote and fails with [`NotPublished`] as the
+/// outermost context.
 pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<RunSummary> {
     config.require_local_inputs()?;
     let started_at = chrono::Utc::now();
@@ -138,6 +200,43 @@ pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<Ru
     let transformer = Transformer::new(profiles);
     let warehouse = Warehouse::open_waiting(&config.output, config.wait)
         .with_context(|| format!("cannot use output folder {}", config.output.display()))?;
+    let not_published = NotPublished {
+        output: config.output.clone(),
+        current: warehouse
+            .current()
+            .and_then(|dir| Some(dir.file_name()?.to_string_lossy().into_owned())),
+    };
+    let start = Start {
+        transformer,
+        fingerprint,
+        started_at,
+        clock,
+    };
+    run_in(config, progress, &warehouse, start).map_err(|err| err.context(not_published))
+}
+
+/// What a run knows before it opens its output folder.
+struct Start {
+    transformer: Transformer,
+    fingerprint: String,
+    started_at: chrono::DateTime<chrono::Utc>,
+    clock: Instant,
+}
+
+/// The run once its output folder is open: every error here means nothing
+/// was published (the generation it began removes itself when dropped).
+fn run_in(
+    config: &RunConfig,
+    progress: &mut dyn Progress,
+    warehouse: &Warehouse,
+    start: Start,
+) -> anyhow::Result<RunSummary> {
+    let Start {
+        transformer,
+        fingerprint,
+        started_at,
+        clock,
+    } = start;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -220,6 +319,7 @@ pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<Ru
         &transformer,
         jobs,
         &mut |job, outcome, read| {
+            check_interrupt()?;
             tally.take(&mut generation, &roots, job, outcome, read, &mut reused)?;
             if tally.files % 256 == 0 {
                 if let Some(&counted) = counted.get() {
@@ -247,6 +347,7 @@ pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<Ru
     summary.check_expectations(transformer.profiles());
     finish_timing(&mut summary, clock);
     debug_assert!(summary.accounts_for_every_file(), "{summary:?}");
+    check_interrupt()?;
     // The last row groups are encoded in parallel, on the run's own threads.
     pool.install(|| generation.commit(&mut summary))
         .with_context(|| format!("cannot commit the output in {}", config.output.display()))?;
