@@ -285,6 +285,8 @@ fn run_in(
                 (Box::new(jobs.into_iter()), Some(total))
             }
             None => {
+                // A signal during the plan's walk stops the run here too.
+                check_interrupt()?;
                 // Nothing new: every file as it was, none gone, nothing unlisted.
                 summary.files_found = manifest.entries.len() as u64;
                 summary.unchanged = summary.files_found;
@@ -298,6 +300,7 @@ fn run_in(
         },
     };
 
+    check_interrupt()?;
     let mut generation = warehouse.begin()?;
     generation.start_manifest(&fingerprint)?;
     if let Some(total) = total {
