@@ -101,9 +101,11 @@ venv:
     set -euo pipefail
     stamp="{{venv}}/.requirements"
     if [ ! -x "{{venv}}/bin/python" ]; then python3 -m venv "{{venv}}"; fi
-    if ! cmp -s tests/python/requirements.txt "$stamp"; then
+    # Both files: the test requirements include the notebooks'.
+    wanted=$(cat tests/python/requirements.txt notebooks/requirements.txt)
+    if [ "$wanted" != "$(cat "$stamp" 2>/dev/null)" ]; then
         "{{venv}}/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-        cp tests/python/requirements.txt "$stamp"
+        printf '%s' "$wanted" > "$stamp"
     fi
 
 # Build the Python package's wheel (one abi3 wheel, CPython ≥ 3.9) into target/wheels; install it with pip.

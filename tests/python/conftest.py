@@ -12,7 +12,10 @@ saying how to point it at one — or fails, when CI is set.
 import collections
 import os
 import pathlib
+import socket
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -131,3 +134,38 @@ def same_rows(left, right):
     if columns != sorted(right.column_names):
         return False
     return multiset(left.select(columns)) == multiset(right.select(columns))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """An S3 server on loopback (moto's), for the test's lifetime; the
+    environment that points clients at it."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.time() < deadline and server.poll() is None, "moto server did not start"
+            time.sleep(0.2)
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+    }
+    yield env
+    server.terminate()
+    server.wait(timeout=30)

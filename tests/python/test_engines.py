@@ -86,40 +86,6 @@ def test_the_job_writes_what_wirehouse_run_writes(engine, mixed, tmp_path):
     assert summary(out)["generation"] == "gen-000002"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3():
-    """An S3 server on loopback (moto's), for the test's lifetime; the
-    environment that points clients at it."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.time() < deadline and server.poll() is None, "moto server did not start"
-            time.sleep(0.2)
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-    }
-    yield env
-    server.terminate()
-    server.wait(timeout=30)
-
-
 def test_the_ray_job_reads_an_archive_in_s3(s3, corpus, corpus_dataset, tmp_path, monkeypatch):
     import pyarrow.fs as pafs
 
@@ -157,16 +123,6 @@ def test_the_ray_job_reads_an_archive_in_s3(s3, corpus, corpus_dataset, tmp_path
     reject = report["rejects"][0]
     assert reject["error_kind"] == "io" and reject["source_path"] == "a/2.md"
     assert "s3://broken/a/2.md" in reject["error_message"]
-
-
-def test_the_cli_refuses_an_object_store_input_and_says_which_job_reads_it(tmp_path):
-    pipeline = tmp_path / "p.toml"
-    pipeline.write_text(f'inputs = ["s3://archive/x"]\noutput = {json.dumps(str(tmp_path / "o"))}\n')
-    done = subprocess.run([_binary(), "run", str(pipeline)],
-                          capture_output=True, text=True)
-    assert done.returncode == 2
-    assert "s3://archive/x is in an object store" in done.stderr
-    assert "pipelines/ray_job.py" in done.stderr
 
 
 def test_a_killed_driver_leaves_the_previous_dataset_and_the_next_run_completes(mixed, tmp_path):

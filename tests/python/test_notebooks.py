@@ -48,14 +48,36 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 2
 
 
+@pytest.fixture(scope="session")
+def sample_delta(tmp_path_factory):
+    """The sample published as Delta tables, twice (an older version's files
+    stay in the tables' folders), and `wirehouse stats` of it."""
+    out = tmp_path_factory.mktemp("delta") / "sample"
+    for _ in range(2):
+        done = subprocess.run([_binary(), "run", str(ROOT / "pipelines" / "sample.toml"),
+                               "--output", str(out), "--format", "delta", "--full",
+                               "--progress", "quiet"], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    stats = tmp_path_factory.mktemp("delta-stats")
+    done = subprocess.run([_binary(), "stats", "--dataset", str(out), "--out", str(stats),
+                           "--no-charts"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return out, stats
+
+
+@pytest.mark.parametrize("layout", ["folder", "delta"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs_and_agrees_with_stats(path, sample_dataset, sample_stats, tmp_path, monkeypatch):
-    headline, _ = run_notebook(path, sample_dataset, tmp_path / "headline.json", monkeypatch)
-    tables = sample_stats / "tables"
+def test_notebook_runs_and_agrees_with_stats(path, layout, request, tmp_path, monkeypatch):
+    if layout == "folder":
+        dataset, stats = request.getfixturevalue("sample_dataset"), request.getfixturevalue("sample_stats")
+    else:
+        dataset, stats = request.getfixturevalue("sample_delta")
+    headline, _ = run_notebook(path, dataset, tmp_path / "headline.json", monkeypatch)
+    tables = stats / "tables"
     body = pl.read_parquet(tables / "body_length.parquet")
     lag = pl.read_parquet(tables / "feed_lag.parquet")
     rejects = pl.read_parquet(tables / "rejects_by_kind.parquet")
-    run = json.loads((sample_dataset / "run-summary.json").read_text())
+    run = json.loads((dataset / "run-summary.json").read_text())
 
     assert headline["articles"] == body["articles"].sum()
     assert headline["versions"] == run["records"]

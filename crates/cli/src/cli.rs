@@ -30,9 +30,45 @@ pub enum Command {
     /// fingerprint, biggest group first: which new template to write rules
     /// for.
     Coverage(CoverageArgs),
+    /// Remove files of a Delta dataset's old versions: those no version
+    /// younger than the retention needs (data files, old runs' manifests).
+    /// Versions older than the retention can no longer be read after it.
+    Vacuum(VacuumArgs),
     /// Scale real article files into a large synthetic corpus, every file's
     /// clocks moved by its own random offset (deterministic for a seed).
     GenCorpus(GenCorpusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VacuumArgs {
+    /// The Delta dataset: a folder, or a URL such as s3://bucket/dataset.
+    #[arg(long, value_name = "DIR|URL")]
+    pub dataset: PathBuf,
+
+    /// Keep every file a version younger than this many hours needs
+    /// (default one week: a week of versions stays readable).
+    #[arg(long, value_name = "HOURS", default_value_t = 168)]
+    pub retain_hours: u64,
+
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// How object stores are reached, beyond the environment.
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// An S3-compatible server (MinIO, Ceph, a local test server), e.g.
+    /// http://127.0.0.1:9000; else AWS_ENDPOINT_URL, else AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Allow a plain-HTTP endpoint.
+    #[arg(long)]
+    pub allow_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -136,13 +172,25 @@ pub struct RunArgs {
     /// paths are relative to the file's folder.
     pub pipeline: Option<PathBuf>,
 
-    /// Input folder or file (repeatable); replaces the pipeline's inputs.
-    #[arg(long = "input", short = 'i', value_name = "PATH")]
+    /// Input folder or file, or a place in an object store such as
+    /// s3://bucket/archive (also gs://, az://, file://) (repeatable);
+    /// replaces the pipeline's inputs.
+    #[arg(long = "input", short = 'i', value_name = "PATH|URL")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output folder for the datasets; replaces the pipeline's output.
-    #[arg(long, short = 'o', value_name = "DIR")]
+    /// Output folder for the datasets, or (with --format delta) a URL such
+    /// as s3://bucket/dataset; replaces the pipeline's output.
+    #[arg(long, short = 'o', value_name = "DIR|URL")]
     pub output: Option<PathBuf>,
+
+    /// How the dataset is published: parquet (a local folder of
+    /// generations, the default) or delta (Delta Lake tables, on a disk or
+    /// in an object store).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<wirehouse_pipeline::Format>,
+
+    #[command(flatten)]
+    pub storage: StorageArgs,
 
     /// Folder of site profiles (*.toml) to use instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
@@ -198,6 +246,9 @@ impl From<RunArgs> for wirehouse_pipeline::Overrides {
             wait: args.wait,
             full: args.full,
             strict: args.strict,
+            format: args.format,
+            endpoint: args.storage.endpoint,
+            allow_http: args.storage.allow_http,
         }
     }
 }

@@ -129,6 +129,20 @@ fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
             }
         }
         cli::Command::Profiles(args) => inspect::profiles(&args)?,
+        cli::Command::Vacuum(args) => {
+            let storage = wirehouse_store::StoreOptions {
+                endpoint: args.storage.endpoint,
+                allow_http: args.storage.allow_http,
+                ..Default::default()
+            };
+            let retain = std::time::Duration::from_secs(args.retain_hours * 3600);
+            let done = wirehouse_pipeline::vacuum(&args.dataset, &storage, retain, args.dry_run)?;
+            let verb = if args.dry_run { "would remove" } else { "removed" };
+            for (table, files) in &done.files {
+                println!("{table}: {verb} {files} data files no version younger than {} h needs", args.retain_hours);
+            }
+            println!("{verb} {} manifests of earlier runs", done.manifests);
+        }
         cli::Command::Stats(args) => stats::stats(&args)?,
         cli::Command::Coverage(args) => stats::coverage(&args)?,
         cli::Command::GenCorpus(args) => {

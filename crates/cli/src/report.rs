@@ -130,13 +130,35 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
             )?;
         }
     }
-    let dir = config.output.display();
-    writeln!(out, "  output      {dir} ({})", s.generation)?;
-    writeln!(
-        out,
-        "    articles  {dir}/articles   (Parquet, partitioned by source and year)"
-    )?;
-    writeln!(out, "    rejects   {dir}/rejects")?;
+    let dir = config.output.display().to_string();
+    let dir = dir.trim_end_matches('/');
+    match &s.delta {
+        Some(delta) => {
+            writeln!(out, "  output      {dir} (Delta tables, {})", s.generation)?;
+            writeln!(
+                out,
+                "    articles  {dir}/articles   (Delta version {}, partitioned by source and year)",
+                delta.articles_version
+            )?;
+            writeln!(
+                out,
+                "    rejects   {dir}/rejects    (Delta version {})",
+                delta.rejects_version
+            )?;
+        }
+        None if config.format == wirehouse_pipeline::Format::Delta => {
+            // A rerun with nothing new commits nothing.
+            writeln!(out, "  output      {dir} (Delta tables, unchanged: {})", s.generation)?;
+        }
+        None => {
+            writeln!(out, "  output      {dir} ({})", s.generation)?;
+            writeln!(
+                out,
+                "    articles  {dir}/articles   (Parquet, partitioned by source and year)"
+            )?;
+            writeln!(out, "    rejects   {dir}/rejects")?;
+        }
+    }
     writeln!(out, "    summary   {dir}/run-summary.json")?;
     Ok(())
 }

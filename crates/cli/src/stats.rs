@@ -15,9 +15,31 @@ pub fn coverage(args: &CoverageArgs) -> anyhow::Result<()> {
         dataset: args.dataset.clone(),
         sources: args.sources.clone(),
         fields: args.fields.clone(),
+        files: delta_files(&args.dataset)?.map(|f| f.articles),
     })?;
     print!("{}", coverage::render(&found, args.limit, &args.dataset));
     Ok(())
+}
+
+/// A Delta dataset's files at its current version; `None` for the folder
+/// layout (no `articles/_delta_log`).
+fn delta_files(dataset: &std::path::Path) -> anyhow::Result<Option<wirehouse_stats::DatasetFiles>> {
+    if !dataset.join("articles").join("_delta_log").is_dir() {
+        return Ok(None);
+    }
+    let delta = wirehouse_pipeline::dataset(dataset, &Default::default())?;
+    let list = |name: &str| -> anyhow::Result<Vec<std::path::PathBuf>> {
+        Ok(delta
+            .files(name)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(std::path::PathBuf::from)
+            .collect())
+    };
+    Ok(Some(wirehouse_stats::DatasetFiles {
+        articles: list("articles")?,
+        rejects: list("rejects")?,
+    }))
 }
 
 /// Computes, writes and prints the statistics of `args.dataset`.
@@ -43,6 +65,7 @@ pub fn stats(args: &StatsArgs) -> anyhow::Result<()> {
         since: args.since,
         until: args.until,
         zones,
+        files: delta_files(&args.dataset)?,
     };
     let tables = wirehouse_stats::compute(&query)?;
     let out = &args.out;

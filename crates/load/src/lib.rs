@@ -24,7 +24,7 @@ pub mod summary;
 pub mod warehouse;
 
 pub use manifest::{FileOutcome, Manifest, ManifestEntry};
-pub use summary::{Coverage, RunSummary};
+pub use summary::{Coverage, DeltaVersions, RunSummary};
 pub use warehouse::{write_parts, Generation, Warehouse};
 pub use wirehouse_transform::Article;
 

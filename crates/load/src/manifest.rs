@@ -46,6 +46,10 @@ pub struct ManifestEntry {
     pub error_kind: Option<String>,
     /// A reject's message.
     pub error_message: Option<String>,
+    /// The entity tag an object store listed for it (objects only): with
+    /// the size, what tells an unchanged object on a rerun.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 /// Every file of a generation, with a fingerprint of what produced it.
@@ -74,7 +78,17 @@ impl Manifest {
     /// or it is not whole (the next run then rebuilds in full).
     pub fn read(dir: &Path) -> Option<Manifest> {
         let file = std::fs::File::open(dir.join(MANIFEST_FILE)).ok()?;
-        let mut lines = BufReader::new(file).lines();
+        Self::from_reader(BufReader::new(file))
+    }
+
+    /// Reads a manifest from its bytes (as a Delta dataset keeps it); `None`
+    /// when it is not whole.
+    pub fn parse(bytes: &[u8]) -> Option<Manifest> {
+        Self::from_reader(bytes)
+    }
+
+    fn from_reader(reader: impl BufRead) -> Option<Manifest> {
+        let mut lines = reader.lines();
         let header: Header = serde_json::from_str(&lines.next()?.ok()?).ok()?;
         let mut entries = Vec::new();
         for line in lines {
@@ -188,6 +202,7 @@ mod tests {
                 year: Some(2021),
                 error_kind: None,
                 error_message: None,
+                etag: Some("\"e1\"".into()),
             }],
         };
         manifest.write(dir.path()).unwrap();

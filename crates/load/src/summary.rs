@@ -59,6 +59,21 @@ pub struct RunSummary {
     /// The expectations the run's records fell short of.
     #[serde(default)]
     pub shortfalls: Vec<Shortfall>,
+    /// For a dataset published as Delta tables: the run's number and the
+    /// table versions it committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<DeltaVersions>,
+}
+
+/// The Delta table versions one run committed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeltaVersions {
+    /// The run's number (its Delta application transaction version).
+    pub run: i64,
+    /// The version of `articles` it committed (the run's commit point).
+    pub articles_version: i64,
+    /// The version of `rejects` it committed (just before).
+    pub rejects_version: i64,
 }
 
 /// An expectation a run's records of one source did not meet.

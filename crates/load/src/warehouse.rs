@@ -724,6 +724,14 @@ impl Generation {
         self.publish()
     }
 
+    /// Closes and syncs every file, and writes the rejects, the manifest
+    /// and `summary`, without publishing: for a run whose output is
+    /// committed elsewhere (a Delta table), which reads the files from
+    /// [`Generation::dir`] and then drops the generation (emptying it).
+    pub fn close(&mut self, summary: &mut RunSummary) -> Result<(), LoadError> {
+        self.stage(summary)
+    }
+
     /// Everything a commit does before the one step readers can observe:
     /// closes and syncs every file of the generation, and lays the links
     /// readers open. On a first run those links dangle until [`publish`]

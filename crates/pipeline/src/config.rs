@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::Deserialize;
 use wirehouse_extract::Limits;
+use wirehouse_store::{Location, StoreOptions};
 
 /// Everything a run needs, validated.
 #[derive(Debug, Clone)]
@@ -16,8 +17,15 @@ pub struct RunConfig {
     pub name: Option<String>,
     /// Input folders or files, in the order given (the input order).
     pub inputs: Vec<PathBuf>,
-    /// The output folder.
+    /// The output: a folder, or (Delta only) a URL such as `s3://bucket/ds`.
     pub output: PathBuf,
+    /// How the dataset is written and published.
+    pub format: Format,
+    /// How stores are reached (inputs and a Delta output in a store).
+    pub storage: StoreOptions,
+    /// Per input, in order: its store, for an input that names one
+    /// ([`is_remote`]); `None` for a local path.
+    pub stores: Vec<Option<Location>>,
     /// A folder of site profiles; the built-in ones when `None`.
     pub profiles: Option<PathBuf>,
     /// Worker threads (at least 1).
@@ -53,6 +61,54 @@ pub struct Overrides {
     pub full: bool,
     /// Fail (exit 3) on unmet expectations whatever the pipeline says.
     pub strict: bool,
+    /// Replace the pipeline's output format.
+    pub format: Option<Format>,
+    /// Replace the pipeline's S3 endpoint.
+    pub endpoint: Option<String>,
+    /// Allow plain-HTTP endpoints.
+    pub allow_http: bool,
+}
+
+/// How a dataset is written and published.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// A local folder of Hive-partitioned Parquet files, published by the
+    /// rename of a symbolic link (generations).
+    #[default]
+    Parquet,
+    /// Delta Lake tables (`articles`, `rejects`) on a local disk or in an
+    /// object store, each run one commit per table.
+    Delta,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Format, String> {
+        match text {
+            "parquet" => Ok(Format::Parquet),
+            "delta" => Ok(Format::Delta),
+            other => Err(format!("unknown format {other} (parquet or delta)")),
+        }
+    }
+}
+
+/// The `[storage]` table of a pipeline file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageSection {
+    /// An S3-compatible server's address.
+    endpoint: Option<String>,
+    /// Allow plain-HTTP endpoints.
+    #[serde(default)]
+    allow_http: bool,
+    /// Retries of one request before it fails.
+    max_retries: Option<usize>,
+    /// Seconds after which a request is no longer retried.
+    retry_timeout_s: Option<u64>,
+    /// Further store options, by `object_store`'s names.
+    #[serde(default)]
+    options: std::collections::HashMap<String, String>,
 }
 
 /// A pipeline file as written (`pipelines/*.toml`).
@@ -76,6 +132,10 @@ struct PipelineFile {
     /// (print the shortfalls, exit 0) or `fail` (print them, exit 3 after
     /// committing).
     on_expectation: Option<OnExpectation>,
+    /// `parquet` (a local folder of generations, the default) or `delta`.
+    format: Option<Format>,
+    /// How object stores are reached.
+    storage: Option<StorageSection>,
 }
 
 /// `on_expectation` in a pipeline file.
@@ -129,10 +189,11 @@ pub fn resolve(pipeline: Option<&Path>, args: Overrides) -> anyhow::Result<RunCo
             bail!("input {} does not exist", input.display());
         }
     }
-    let Some(output) = args
-        .output
-        .clone()
-        .or_else(|| file.output.as_ref().map(from_file))
+    let Some(output) = args.output.clone().or_else(|| {
+        file.output
+            .as_ref()
+            .map(|p| if is_remote(p) { p.clone() } else { from_file(p) })
+    })
     else {
         bail!("no output: give a pipeline file with an output, or --output DIR");
     };
@@ -158,10 +219,42 @@ pub fn resolve(pipeline: Option<&Path>, args: Overrides) -> anyhow::Result<RunCo
         }
         limits.max_file_bytes = max;
     }
+    let format = args.format.or(file.format).unwrap_or_default();
+    if is_remote(&output) && format != Format::Delta {
+        bail!(
+            "output {} is in an object store: wirehouse writes there only as Delta tables, whose commits are atomic on a store (add --format delta, or format = \"delta\" in the pipeline file)",
+            output.display()
+        );
+    }
+    let section = file.storage.unwrap_or_default();
+    let mut storage = StoreOptions {
+        endpoint: args.endpoint.clone().or(section.endpoint),
+        allow_http: args.allow_http || section.allow_http,
+        extra: section.options,
+        ..StoreOptions::default()
+    };
+    if let Some(retries) = section.max_retries {
+        storage.max_retries = retries;
+    }
+    if let Some(seconds) = section.retry_timeout_s {
+        storage.retry_timeout = std::time::Duration::from_secs(seconds);
+    }
+    let stores = inputs
+        .iter()
+        .map(|input| match input.to_str() {
+            Some(url) if is_remote(input) => Location::parse(url, &storage)
+                .map(Some)
+                .with_context(|| format!("cannot use input {url}")),
+            _ => Ok(None),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(RunConfig {
         name: file.name,
         inputs,
         output,
+        format,
+        storage,
+        stores,
         profiles,
         threads,
         limits,
@@ -171,18 +264,11 @@ pub fn resolve(pipeline: Option<&Path>, args: Overrides) -> anyhow::Result<RunCo
     })
 }
 
-/// Whether an input names objects in a store (`s3://bucket/prefix`, any
-/// `scheme://`) rather than a local path. Such inputs are kept as written;
-/// the engine jobs list and fetch them, `wirehouse run` refuses them.
+/// Whether an input or output names a place in a store
+/// (`s3://bucket/prefix`, any `scheme://`) rather than a local path. Such
+/// names are kept as written.
 pub fn is_remote(input: &Path) -> bool {
-    input.to_str().is_some_and(|s| {
-        s.split_once("://").is_some_and(|(scheme, _)| {
-            !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        })
-    })
+    input.to_str().is_some_and(wirehouse_store::is_url)
 }
 
 impl RunConfig {
@@ -195,11 +281,13 @@ impl RunConfig {
             .collect()
     }
 
-    /// Fails, naming the first, when an input names objects in a store.
+    /// Fails, naming the first, when an input names objects in a store
+    /// (work units of engine jobs are planned from local paths; the Ray job
+    /// lists stores itself).
     pub fn require_local_inputs(&self) -> anyhow::Result<()> {
         if let Some(remote) = self.remote_inputs().first() {
             bail!(
-                "input {} is in an object store; wirehouse run reads local folders and files (the Ray job, pipelines/ray_job.py, reads object stores)",
+                "input {} is in an object store; engine work units are planned from local folders and files (the Ray job, pipelines/ray_job.py, lists object stores itself; wirehouse run reads them directly)",
                 remote.display()
             );
         }

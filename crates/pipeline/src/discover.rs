@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
+use wirehouse_store::{Location, Object};
 
 /// One file to process. Kept small: a run holds one per input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +16,9 @@ pub struct InputPath {
     /// Where it is, only when that is not `root/source_path`: an input that
     /// is a file, or a name that is not UTF-8 (`source_path` shows it lossily).
     exact: Option<Box<Path>>,
+    /// For an object in a store: what its listing said (the key is
+    /// `source_path` under the root's location).
+    pub object: Option<Box<Object>>,
 }
 
 impl InputPath {
@@ -75,8 +79,25 @@ pub enum Found {
 /// are still unlisted, and holds the names of the folders on the current
 /// path only — not one entry per file of the archive.
 pub fn walk(inputs: &[PathBuf]) -> impl Iterator<Item = Found> + Send + '_ {
-    inputs.iter().enumerate().flat_map(|(index, root)| {
-        let found: Box<dyn Iterator<Item = Found> + Send> = if root.is_file() {
+    walk_roots(inputs, &[])
+}
+
+/// [`walk`], where `stores[i]`, when given, is input `i`'s place in an
+/// object store: it is listed whole when the walk reaches it, and its
+/// objects come in byte order of keys under the same rules as files (a
+/// key with a hidden segment is skipped, names as [`is_article_name`]).
+/// A listing that fails, after the store's retries, is one
+/// [`Found::Unlisted`] naming the input and the error.
+pub fn walk_roots<'a>(
+    inputs: &'a [PathBuf],
+    stores: &'a [Option<Location>],
+) -> impl Iterator<Item = Found> + Send + 'a {
+    inputs.iter().enumerate().flat_map(move |(index, root)| {
+        let found: Box<dyn Iterator<Item = Found> + Send> = if let Some(Some(location)) =
+            stores.get(index)
+        {
+            Box::new(objects(index, location))
+        } else if root.is_file() {
             let name = root
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -85,6 +106,7 @@ pub fn walk(inputs: &[PathBuf]) -> impl Iterator<Item = Found> + Send + '_ {
                 root: index,
                 source_path: name.into(),
                 exact: Some(root.clone().into_boxed_path()),
+                object: None,
             })))
         } else {
             let walker = WalkDir::new(root)
@@ -98,6 +120,34 @@ pub fn walk(inputs: &[PathBuf]) -> impl Iterator<Item = Found> + Send + '_ {
         };
         found
     })
+}
+
+/// The article objects under one input in a store, in key order.
+fn objects(index: usize, location: &Location) -> Box<dyn Iterator<Item = Found> + Send> {
+    match location.list() {
+        Ok(objects) => Box::new(
+            objects
+                .into_iter()
+                .filter(|object| {
+                    let mut segments = object.key.split('/');
+                    let name = segments.next_back().unwrap_or_default();
+                    is_article_name(name) && segments.all(|s| !s.starts_with('.'))
+                })
+                .map(move |object| {
+                    Found::File(InputPath {
+                        root: index,
+                        source_path: object.key.as_str().into(),
+                        exact: None,
+                        object: Some(Box::new(object)),
+                    })
+                }),
+        ),
+        Err(err) => Box::new(std::iter::once(Found::Unlisted(Unlisted {
+            root: index,
+            source_path: String::new(),
+            message: wirehouse_store::one_line(&err),
+        }))),
+    }
 }
 
 /// One walk entry as a file to process, a folder that could not be listed,
@@ -119,6 +169,7 @@ fn found(index: usize, root: &Path, entry: walkdir::Result<walkdir::DirEntry>) -
                 root: index,
                 source_path: source_path.into(),
                 exact: (!faithful).then(|| entry.into_path().into_boxed_path()),
+                object: None,
             }))
         }
         Err(err) => {

@@ -7,6 +7,8 @@ use wirehouse_extract::{frame, read_input, ExtractError, InputFile, Limits, Reje
 use wirehouse_load::Reject;
 use wirehouse_transform::{Article, Transformer};
 
+use wirehouse_store::{start_get, Location, Object, Pending};
+
 use crate::discover::InputPath;
 
 /// What became of one file.
@@ -57,6 +59,46 @@ pub(crate) fn process(
     };
     let stat = seen(Some(input.meta.file_size), input.meta.modified_ns);
     (transform_input(input, transformer), stat)
+}
+
+/// Reads (or takes, when a GET was started ahead: `pending`), frames and
+/// transforms one object of a store. Its size is checked from the listing
+/// before any GET; an object that cannot be read after the store's
+/// retries is an `io` reject naming its key and the error.
+pub(crate) fn process_object(
+    file: &InputPath,
+    object: &Object,
+    location: &Location,
+    pending: Option<Pending>,
+    limits: &Limits,
+    transformer: &Transformer,
+) -> (Outcome, Stat) {
+    let stat = Stat {
+        size: object.size,
+        mtime_ns: object.modified_ns,
+    };
+    let source_path = file.source_path.to_string();
+    if object.size > limits.max_file_bytes {
+        let reject = extract_reject(Rejected {
+            source_path,
+            file_size: Some(object.size),
+            content_sha256: None,
+            modified_ns: Some(object.modified_ns),
+            error: ExtractError::TooLarge {
+                size: object.size,
+                limit: limits.max_file_bytes,
+            },
+        });
+        return (Outcome::Reject(reject), stat);
+    }
+    let fetched = pending
+        .unwrap_or_else(|| start_get(location, &file.source_path))
+        .wait();
+    let outcome = match fetched {
+        Ok(bytes) => process_bytes(source_path, bytes.to_vec(), limits, transformer),
+        Err(message) => unreadable(source_path, message),
+    };
+    (outcome, stat)
 }
 
 /// Frames and transforms bytes that did not come from a local file (an

@@ -21,6 +21,7 @@
 //! publishes its output in one atomic step or not at all.
 
 pub mod config;
+mod delta;
 pub mod discover;
 mod file;
 pub mod records;
@@ -28,7 +29,8 @@ pub mod run;
 mod seen;
 pub mod units;
 
-pub use config::{resolve, Overrides, RunConfig};
+pub use config::{resolve, Format, Overrides, RunConfig};
+pub use delta::{dataset, vacuum};
 pub use run::{interrupt, run, Interrupted, NotPublished, Progress, Silent};
 
 /// The exit status of a run that committed its output but fell short of a

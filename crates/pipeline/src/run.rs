@@ -14,10 +14,12 @@ use wirehouse_load::{
 };
 use wirehouse_transform::{Article, ProfileSet, Transformer};
 
-use crate::discover::{walk, Found, InputPath};
-use crate::file::{hash_key, process, stat, Outcome, Partition, Stat};
+use wirehouse_store::{start_get, Pending};
+
+use crate::discover::{walk_roots, Found, InputPath};
+use crate::file::{hash_key, process, process_object, stat, Outcome, Partition, Stat};
 use crate::seen::SeenKeys;
-use crate::RunConfig;
+use crate::{Format, RunConfig};
 
 /// Told how far a run has got; the CLI draws a bar or logs lines.
 pub trait Progress {
@@ -84,6 +86,8 @@ struct Job<'a> {
     previous: Option<&'a ManifestEntry>,
     /// Unchanged, in a clean partition: carried over, not read.
     reuse: bool,
+    /// The GET of an object, started ahead of the workers ([`Prefetch`]).
+    pending: Option<Pending>,
 }
 
 impl Job<'_> {
@@ -94,10 +98,27 @@ impl Job<'_> {
         }
     }
 
+    fn object(&self) -> Option<&wirehouse_store::Object> {
+        self.file().and_then(|f| f.object.as_deref())
+    }
+
+    /// Unchanged since the previous run by what a listing tells: a file's
+    /// size and modification time; an object's size and entity tag (its
+    /// time changes when the same bytes are uploaded again).
     fn unchanged_by_stat(&self) -> bool {
-        self.previous.zip(self.stat).is_some_and(|(p, stat)| {
-            p.size == stat.size && p.mtime_ns == i128::from(stat.mtime_ns) && p.mtime_ns != 0
-        })
+        let object = self.object();
+        self.previous
+            .zip(self.stat)
+            .is_some_and(|(p, stat)| match object {
+                Some(object) => {
+                    p.size == stat.size && object.etag.is_some() && p.etag == object.etag
+                }
+                None => {
+                    p.size == stat.size
+                        && p.mtime_ns == i128::from(stat.mtime_ns)
+                        && p.mtime_ns != 0
+                }
+            })
     }
 }
 
@@ -106,6 +127,64 @@ struct Feed<'a, I: Iterator<Item = Job<'a>>> {
     jobs: I,
     /// Index of the next job handed out: the number handed out so far.
     next: usize,
+}
+
+/// GETs kept in flight ahead of the workers for objects in a store.
+const PREFETCH: usize = 64;
+
+/// The jobs in input order, each object's GET started [`PREFETCH`] jobs
+/// before a worker takes it: a bounded number of requests in flight, and
+/// the workers rarely wait for bytes.
+struct Prefetch<'a, 'c, I: Iterator<Item = Job<'a>>> {
+    jobs: I,
+    ahead: std::collections::VecDeque<Job<'a>>,
+    config: &'c RunConfig,
+}
+
+impl<'a, I: Iterator<Item = Job<'a>>> Iterator for Prefetch<'a, '_, I> {
+    type Item = Job<'a>;
+
+    fn next(&mut self) -> Option<Job<'a>> {
+        while self.ahead.len() < PREFETCH {
+            let Some(mut job) = self.jobs.next() else {
+                break;
+            };
+            if let Found::File(file) = &job.found {
+                let location = self.config.stores.get(file.root).and_then(Option::as_ref);
+                if let (Some(object), Some(location), false) = (&file.object, location, job.reuse)
+                {
+                    // Over the size limit: rejected from the listing, never fetched.
+                    if object.size <= self.config.limits.max_file_bytes {
+                        job.pending = Some(start_get(location, &file.source_path));
+                    }
+                }
+            }
+            self.ahead.push_back(job);
+        }
+        self.ahead.pop_front()
+    }
+}
+
+/// Reads one input: a local file, or an object (whose GET may be in
+/// flight already).
+fn read_one(
+    file: &InputPath,
+    pending: Option<Pending>,
+    config: &RunConfig,
+    transformer: &Transformer,
+) -> (Outcome, Stat) {
+    let location = config.stores.get(file.root).and_then(Option::as_ref);
+    match (&file.object, location) {
+        (Some(object), Some(location)) => process_object(
+            file,
+            object,
+            location,
+            pending,
+            &config.limits,
+            transformer,
+        ),
+        _ => process(file, &config.inputs, &config.limits, transformer),
+    }
 }
 
 fn partition_of(entry: &ManifestEntry) -> Option<(String, i32)> {
@@ -128,7 +207,7 @@ pub fn interrupt() {
     INTERRUPT.store(true, Ordering::SeqCst);
 }
 
-fn check_interrupt() -> anyhow::Result<()> {
+pub(crate) fn check_interrupt() -> anyhow::Result<()> {
     if INTERRUPT.load(Ordering::Relaxed) {
         return Err(Interrupted.into());
     }
@@ -189,7 +268,6 @@ impl std::fmt::Display for NotPublished {
 /// folder removes what it wrote and fails with [`NotPublished`] as the
 /// outermost context.
 pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<RunSummary> {
-    config.require_local_inputs()?;
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
     let profiles = match &config.profiles {
@@ -198,37 +276,98 @@ pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<Ru
     };
     let fingerprint = fingerprint(config, &profiles);
     let transformer = Transformer::new(profiles);
-    let warehouse = Warehouse::open_waiting(&config.output, config.wait)
-        .with_context(|| format!("cannot use output folder {}", config.output.display()))?;
-    let not_published = NotPublished {
-        output: config.output.clone(),
-        current: warehouse
-            .current()
-            .and_then(|dir| Some(dir.file_name()?.to_string_lossy().into_owned())),
-    };
     let start = Start {
         transformer,
         fingerprint,
         started_at,
         clock,
     };
-    run_in(config, progress, &warehouse, start).map_err(|err| err.context(not_published))
+    match config.format {
+        Format::Parquet => run_folder(config, progress, start),
+        Format::Delta => crate::delta::run(config, progress, start),
+    }
+}
+
+/// A run whose output is a local folder of generations.
+fn run_folder(
+    config: &RunConfig,
+    progress: &mut dyn Progress,
+    start: Start,
+) -> anyhow::Result<RunSummary> {
+    let warehouse = Warehouse::open_waiting(&config.output, config.wait)
+        .with_context(|| format!("cannot use output folder {}", config.output.display()))?;
+    let current = warehouse.current();
+    let not_published = NotPublished {
+        output: config.output.clone(),
+        current: current
+            .as_ref()
+            .and_then(|dir| Some(dir.file_name()?.to_string_lossy().into_owned())),
+    };
+    let previous = match &current {
+        Some(dir) if !config.full => Manifest::read(dir)
+            .filter(|m| m.fingerprint == start.fingerprint)
+            .map(|manifest| Previous {
+                name: dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                manifest,
+            }),
+        _ => None,
+    };
+    // Partitions none of whose files changed are taken over from the
+    // current generation as they are (hard links).
+    let commit = |mut generation: Generation,
+                  reused: Vec<Partition>,
+                  summary: &mut RunSummary,
+                  pool: &rayon::ThreadPool|
+     -> anyhow::Result<()> {
+        if let Some(dir) = &current {
+            for (source, year) in reused {
+                generation.reuse_partition(dir, &source, year)?;
+            }
+        }
+        check_interrupt()?;
+        // The last row groups are encoded in parallel, on the run's own threads.
+        pool.install(|| generation.commit(summary))
+            .with_context(|| format!("cannot commit the output in {}", config.output.display()))?;
+        Ok(())
+    };
+    run_in(config, progress, &warehouse, previous, Box::new(commit), start)
+        .map_err(|err| err.context(not_published))
 }
 
 /// What a run knows before it opens its output folder.
-struct Start {
-    transformer: Transformer,
-    fingerprint: String,
-    started_at: chrono::DateTime<chrono::Utc>,
-    clock: Instant,
+pub(crate) struct Start {
+    pub(crate) transformer: Transformer,
+    pub(crate) fingerprint: String,
+    pub(crate) started_at: chrono::DateTime<chrono::Utc>,
+    pub(crate) clock: Instant,
 }
 
-/// The run once its output folder is open: every error here means nothing
-/// was published (the generation it began removes itself when dropped).
-fn run_in(
+/// The dataset a run builds on: the name readers know it by (a
+/// generation, a table version) and its manifest.
+pub(crate) struct Previous {
+    pub(crate) name: String,
+    pub(crate) manifest: Manifest,
+}
+
+/// How a run's generation is published once every file is written: given
+/// the partitions carried over unchanged (in order), the summary (which it
+/// completes) and the run's threads.
+pub(crate) type Commit<'c> = Box<
+    dyn FnOnce(Generation, Vec<Partition>, &mut RunSummary, &rayon::ThreadPool) -> anyhow::Result<()>
+        + 'c,
+>;
+
+/// The run once its output is open: every error here means nothing was
+/// published (the generation it began removes itself when dropped).
+pub(crate) fn run_in(
     config: &RunConfig,
     progress: &mut dyn Progress,
     warehouse: &Warehouse,
+    previous: Option<Previous>,
+    commit: Commit,
     start: Start,
 ) -> anyhow::Result<RunSummary> {
     let Start {
@@ -242,14 +381,6 @@ fn run_in(
         .build()
         .context("cannot start worker threads")?;
 
-    let previous: Option<(PathBuf, Manifest)> = if config.full {
-        None
-    } else {
-        warehouse
-            .current()
-            .and_then(|dir| Manifest::read(&dir).map(|m| (dir, m)))
-            .filter(|(_, m)| m.fingerprint == fingerprint)
-    };
     // Roots as the manifest names them; files refer to them by index.
     let roots: Vec<String> = config
         .inputs
@@ -271,15 +402,16 @@ fn run_in(
     type Jobs<'a> = Box<dyn Iterator<Item = Job<'a>> + Send + 'a>;
     let (jobs, total): (Jobs, Option<u64>) = match &previous {
         None => {
-            let jobs = walk(&config.inputs).map(|found| Job {
+            let jobs = walk_roots(&config.inputs, &config.stores).map(|found| Job {
                 found,
                 stat: None,
                 previous: None,
                 reuse: false,
+                pending: None,
             });
             (Box::new(jobs), None)
         }
-        Some((dir, manifest)) => match plan(config, &roots, &pool, &transformer, manifest) {
+        Some(Previous { name, manifest }) => match plan(config, &roots, &pool, &transformer, manifest) {
             Some(jobs) => {
                 let total = jobs.len() as u64;
                 (Box::new(jobs.into_iter()), Some(total))
@@ -290,16 +422,23 @@ fn run_in(
                 // Nothing new: every file as it was, none gone, nothing unlisted.
                 summary.files_found = manifest.entries.len() as u64;
                 summary.unchanged = summary.files_found;
-                summary.generation = dir
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                summary.generation = name.clone();
                 finish_timing(&mut summary, clock);
                 return Ok(summary);
             }
         },
     };
 
+    // Objects in a store are fetched ahead of the workers.
+    let jobs: Jobs = if config.stores.iter().any(Option::is_some) {
+        Box::new(Prefetch {
+            jobs,
+            ahead: std::collections::VecDeque::new(),
+            config,
+        })
+    } else {
+        jobs
+    };
     check_interrupt()?;
     let mut generation = warehouse.begin()?;
     generation.start_manifest(&fingerprint)?;
@@ -310,9 +449,10 @@ fn run_in(
     // walk; when progress is shown, a second walk counts them meanwhile, so
     // the bar can show a total and an ETA (a list of names, not a file read).
     let counted = Arc::new(OnceLock::new());
-    if total.is_none() && progress.shows() {
+    // (Not for objects: a second listing of a store costs requests.)
+    if total.is_none() && progress.shows() && config.stores.iter().all(Option::is_none) {
         let (inputs, counted) = (config.inputs.clone(), Arc::clone(&counted));
-        std::thread::spawn(move || counted.set(walk(&inputs).count() as u64));
+        std::thread::spawn(move || counted.set(walk_roots(&inputs, &[]).count() as u64));
     }
     let mut tally = Tally::default();
     let mut reused: HashSet<(String, i32)> = HashSet::new();
@@ -338,22 +478,15 @@ fn run_in(
     progress.set_total(summary.files_found);
     progress.advance_to(summary.files_found);
     progress.finish();
-    if let Some((dir, _)) = &previous {
-        let mut reused: Vec<_> = reused.into_iter().collect();
-        reused.sort();
-        for (source, year) in reused {
-            generation.reuse_partition(dir, &source, year)?;
-        }
-    }
+    let mut reused: Vec<Partition> = reused.into_iter().collect();
+    reused.sort();
 
     tally.fill(&mut summary);
     summary.check_expectations(transformer.profiles());
     finish_timing(&mut summary, clock);
     debug_assert!(summary.accounts_for_every_file(), "{summary:?}");
     check_interrupt()?;
-    // The last row groups are encoded in parallel, on the run's own threads.
-    pool.install(|| generation.commit(&mut summary))
-        .with_context(|| format!("cannot commit the output in {}", config.output.display()))?;
+    commit(generation, reused, &mut summary, &pool)?;
     Ok(summary)
 }
 
@@ -383,14 +516,20 @@ fn plan<'a>(
         .iter()
         .map(|e| ((e.root.as_str(), e.path.as_str()), e))
         .collect();
-    let found: Vec<Found> = walk(&config.inputs).collect();
+    let found: Vec<Found> = walk_roots(&config.inputs, &config.stores).collect();
     let mut jobs: Vec<Job> = pool.install(|| {
         found
             .into_par_iter()
             .map(|found| {
                 let (stat, previous) = match &found {
                     Found::File(f) => (
-                        Some(stat(&f.path(&config.inputs))),
+                        Some(match &f.object {
+                            Some(o) => Stat {
+                                size: o.size,
+                                mtime_ns: o.modified_ns,
+                            },
+                            None => stat(&f.path(&config.inputs)),
+                        }),
                         known
                             .get(&(roots[f.root].as_str(), &*f.source_path))
                             .copied(),
@@ -402,6 +541,7 @@ fn plan<'a>(
                     stat,
                     previous,
                     reuse: false,
+                    pending: None,
                 }
             })
             .collect()
@@ -437,7 +577,7 @@ fn plan<'a>(
                 .par_iter()
                 .filter_map(|&i| jobs[i].file())
                 .map(|file| {
-                    let (outcome, _) = process(file, &config.inputs, &config.limits, transformer);
+                    let (outcome, _) = read_one(file, None, config, transformer);
                     (outcome.sha256().map(str::to_string), outcome.partition())
                 })
                 .collect()
@@ -522,8 +662,9 @@ fn write_in_order<'a>(
                             let done: Vec<(usize, Done)> = claimed
                                 .drain(..)
                                 .enumerate()
-                                .map(|(k, job)| {
-                                    let (outcome, read) = work(&job, config, transformer);
+                                .map(|(k, mut job)| {
+                                    let pending = job.pending.take();
+                                    let (outcome, read) = work(&job, pending, config, transformer);
                                     (first + k, (job, outcome, read))
                                 })
                                 .collect();
@@ -571,13 +712,18 @@ fn write_in_order<'a>(
 }
 
 /// What becomes of one job on a worker thread.
-fn work(job: &Job, config: &RunConfig, transformer: &Transformer) -> (Outcome, Option<Stat>) {
+fn work(
+    job: &Job,
+    pending: Option<Pending>,
+    config: &RunConfig,
+    transformer: &Transformer,
+) -> (Outcome, Option<Stat>) {
     if job.reuse {
         return (Outcome::Reused, None);
     }
     match &job.found {
         Found::File(file) => {
-            let (outcome, read) = process(file, &config.inputs, &config.limits, transformer);
+            let (outcome, read) = read_one(file, pending, config, transformer);
             (outcome, Some(read))
         }
         Found::Unlisted(u) => (
@@ -605,6 +751,7 @@ fn reject_entry(root: &str, path: &str, stat: Stat, reject: &Reject) -> Manifest
         year: None,
         error_kind: Some(reject.error_kind.clone()),
         error_message: Some(reject.error_message.clone()),
+        etag: None,
     }
 }
 
@@ -678,6 +825,7 @@ impl Tally {
         reused: &mut HashSet<(String, i32)>,
     ) -> anyhow::Result<()> {
         self.files += 1;
+        let etag = job.object().and_then(|o| o.etag.clone());
         let (root, path) = match &job.found {
             Found::File(file) => (file.root, &*file.source_path),
             Found::Unlisted(u) => (u.root, u.source_path.as_str()),
@@ -727,6 +875,7 @@ impl Tally {
                     year: Some(article.feed_time_utc.year()),
                     error_kind: None,
                     error_message: None,
+                    etag: None,
                 };
                 let outcome = self.record(generation, *article)?;
                 ManifestEntry { outcome, ..entry }
@@ -738,7 +887,7 @@ impl Tally {
                 entry
             }
         };
-        generation.push_manifest(entry)?;
+        generation.push_manifest(ManifestEntry { etag, ..entry })?;
         Ok(())
     }
 

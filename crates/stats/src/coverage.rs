@@ -38,6 +38,9 @@ pub struct CoverageQuery {
     pub sources: Vec<String>,
     /// Only these fields of [`FIELDS`] (all when empty).
     pub fields: Vec<String>,
+    /// A Delta dataset's `articles` files at the version read (see
+    /// [`crate::StatsQuery::files`]).
+    pub files: Option<Vec<PathBuf>>,
 }
 
 /// The records of one source that lack one field.
@@ -101,7 +104,7 @@ pub fn missing(query: &CoverageQuery) -> Result<Vec<Missing>, StatsError> {
             )));
         }
     }
-    let Some(mut scan) = scan_articles(&articles_dir)? else {
+    let Some(mut scan) = scan_articles(&articles_dir, query.files.as_deref())? else {
         return Ok(Vec::new());
     };
     let stored = scan

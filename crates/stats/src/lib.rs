@@ -42,6 +42,20 @@ pub struct StatsQuery {
     pub until: Option<NaiveDate>,
     /// Zone overrides per source for the local hour × weekday matrix.
     pub zones: BTreeMap<String, chrono_tz::Tz>,
+    /// For a dataset published as Delta tables: the files of the version
+    /// read (a table's folder also holds older versions' files); `None`
+    /// reads the folder layout.
+    pub files: Option<DatasetFiles>,
+}
+
+/// The data files of a dataset's tables at one version, as the Delta log
+/// lists them (the front end reads the log; this crate reads Parquet).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatasetFiles {
+    /// `articles` files, under `source=…/year=…` folders.
+    pub articles: Vec<PathBuf>,
+    /// `rejects` files.
+    pub rejects: Vec<PathBuf>,
 }
 
 /// Every statistics table. Column names and types are part of the contract

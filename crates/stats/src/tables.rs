@@ -40,7 +40,11 @@ pub fn compute(query: &StatsQuery) -> Result<Tables, StatsError> {
 
     // Every version (after the source filter), narrow columns only.
     let records = collect(
-        read_records(&articles_dir, &query.sources)?,
+        read_records(
+            &articles_dir,
+            query.files.as_ref().map(|f| f.articles.as_slice()),
+            &query.sources,
+        )?,
         "reading articles",
     )?;
 
@@ -73,7 +77,10 @@ pub fn compute(query: &StatsQuery) -> Result<Tables, StatsError> {
     let top_columns = collect(top_columns(latest.clone().lazy())?, "top_columns")?;
     let precision_note = collect(precision_note(latest.clone().lazy())?, "precision_note")?;
     let rejects_by_kind = collect(
-        rejects_by_kind(&query.dataset.join("rejects"))?,
+        rejects_by_kind(
+            &query.dataset.join("rejects"),
+            query.files.as_ref().map(|f| f.rejects.as_slice()),
+        )?,
         "rejects_by_kind",
     )?;
 
@@ -177,8 +184,16 @@ fn records_schema() -> Schema {
 /// The lazy, Hive-partitioned scan of every file of `articles_dir` (with
 /// `source` and `year` from the folders), or `None` when it holds no
 /// Parquet file (`wirehouse run` over no input writes an empty folder).
-pub(crate) fn scan_articles(articles_dir: &Path) -> Result<Option<LazyFrame>, StatsError> {
-    if !has_parquet_files(articles_dir) {
+/// Scans `articles`: the folder, or (a Delta dataset) exactly `files`.
+pub(crate) fn scan_articles(
+    articles_dir: &Path,
+    files: Option<&[PathBuf]>,
+) -> Result<Option<LazyFrame>, StatsError> {
+    let present = match files {
+        Some(files) => !files.is_empty(),
+        None => has_parquet_files(articles_dir),
+    };
+    if !present {
         return Ok(None);
     }
     let hive_schema = Schema::from_iter([
@@ -194,12 +209,21 @@ pub(crate) fn scan_articles(articles_dir: &Path) -> Result<Option<LazyFrame>, St
         },
         ..Default::default()
     };
+    let context = format!("scanning {}", articles_dir.display());
+    let scanning = polars_error(&context);
+    if let Some(files) = files {
+        let paths = files
+            .iter()
+            .map(|f| PlRefPath::try_from_path(f))
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(&scanning)?;
+        return LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
+            .map(Some)
+            .map_err(scanning);
+    }
     // A folder (not a glob): polars lists it recursively, following the
     // `articles` link, and parses `source=…/year=…` only below it.
-    let path = PlRefPath::try_from_path(articles_dir).map_err(polars_error(&format!(
-        "scanning {}",
-        articles_dir.display()
-    )))?;
+    let path = PlRefPath::try_from_path(articles_dir).map_err(&scanning)?;
     LazyFrame::scan_parquet(path, args)
         .map(Some)
         .map_err(polars_error(&format!(
@@ -208,9 +232,13 @@ pub(crate) fn scan_articles(articles_dir: &Path) -> Result<Option<LazyFrame>, St
         )))
 }
 
-fn read_records(articles_dir: &Path, sources: &[String]) -> Result<LazyFrame, StatsError> {
+fn read_records(
+    articles_dir: &Path,
+    files: Option<&[PathBuf]>,
+    sources: &[String],
+) -> Result<LazyFrame, StatsError> {
     let schema = records_schema();
-    let base = if let Some(mut scan) = scan_articles(articles_dir)? {
+    let base = if let Some(mut scan) = scan_articles(articles_dir, files)? {
         // Datasets written before `rules_placed` existed lack it (and
         // hand-made ones may lack the text fields): null there.
         let stored = scan.collect_schema().map_err(polars_error(&format!(
@@ -605,12 +633,29 @@ fn precision_note(latest: LazyFrame) -> Result<LazyFrame, StatsError> {
 }
 
 /// Rejects per kind, over the whole dataset (rejects have no source or time).
-fn rejects_by_kind(rejects_dir: &Path) -> Result<LazyFrame, StatsError> {
-    let kinds = if has_parquet_files(rejects_dir) {
-        let path = PlRefPath::try_from_path(rejects_dir)
-            .map_err(polars_error(&format!("scanning {}", rejects_dir.display())))?;
-        LazyFrame::scan_parquet(path, ScanArgsParquet::default())
-            .map_err(polars_error(&format!("scanning {}", rejects_dir.display())))?
+fn rejects_by_kind(rejects_dir: &Path, files: Option<&[PathBuf]>) -> Result<LazyFrame, StatsError> {
+    let context = format!("scanning {}", rejects_dir.display());
+    let scanning = polars_error(&context);
+    let present = match files {
+        Some(files) => !files.is_empty(),
+        None => has_parquet_files(rejects_dir),
+    };
+    let kinds = if present {
+        let scan = match files {
+            Some(files) => {
+                let paths = files
+                    .iter()
+                    .map(|f| PlRefPath::try_from_path(f))
+                    .collect::<PolarsResult<Vec<_>>>()
+                    .map_err(&scanning)?;
+                LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+            }
+            None => LazyFrame::scan_parquet(
+                PlRefPath::try_from_path(rejects_dir).map_err(&scanning)?,
+                ScanArgsParquet::default(),
+            ),
+        };
+        scan.map_err(scanning)?
             .select([col("error_kind").strict_cast(DataType::String)])
     } else {
         DataFrame::empty_with_schema(&Schema::from_iter([Field::new(
@@ -694,7 +739,7 @@ fn collect(lf: LazyFrame, context: &str) -> Result<DataFrame, StatsError> {
     lf.collect().map_err(polars_error(context))
 }
 
-pub(crate) fn polars_error(context: &str) -> impl FnOnce(PolarsError) -> StatsError + '_ {
+pub(crate) fn polars_error(context: &str) -> impl Fn(PolarsError) -> StatsError + '_ {
     move |source| StatsError::Polars {
         context: context.to_string(),
         source,
@@ -840,7 +885,7 @@ mod tests {
     #[test]
     fn the_scan_reads_neither_body_text_nor_other_sources() {
         let dir = dataset(&[rec("a", "rfi"), rec("b", "dw")]);
-        let plan = read_records(&dir.path().join("articles"), &["rfi".to_string()])
+        let plan = read_records(&dir.path().join("articles"), None, &["rfi".to_string()])
             .unwrap()
             .explain(true)
             .unwrap();

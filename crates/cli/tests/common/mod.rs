@@ -214,6 +214,12 @@ pub fn read_dataset(dir: &Path) -> Vec<Row> {
         }
     }
     files.sort();
+    read_files(dir, &files)
+}
+
+/// Every row of `files` (under `dir`), with the Hive partition values of
+/// their paths below `dir` added as columns, in the order given.
+pub fn read_files(dir: &Path, files: &[PathBuf]) -> Vec<Row> {
     let mut rows = Vec::new();
     for path in files {
         let partitions: Vec<(String, String)> = path
@@ -226,7 +232,7 @@ pub fn read_dataset(dir: &Path) -> Vec<Row> {
                 Some((k.to_string(), v.to_string()))
             })
             .collect();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
             .unwrap()
             .build()
             .unwrap();
@@ -285,4 +291,63 @@ pub fn tree_files(root: &Path, subdirs: &[&str]) -> BTreeMap<String, Vec<u8>> {
         }
     }
     files
+}
+
+/// The data files of the Delta table at `table` at its latest version, by
+/// replaying its log's commits (`add` and `remove` actions, in version
+/// order) as the protocol says: an independent reading of what delta-rs
+/// wrote. Paths relative to `table`, sorted.
+pub fn delta_files(table: &Path) -> Vec<String> {
+    let mut active = std::collections::BTreeSet::new();
+    for (_, actions) in delta_commits(table) {
+        for action in actions {
+            if let Some(add) = action.get("add") {
+                active.insert(add["path"].as_str().unwrap().to_string());
+            }
+            if let Some(remove) = action.get("remove") {
+                active.remove(remove["path"].as_str().unwrap());
+            }
+        }
+    }
+    active.into_iter().collect()
+}
+
+/// Every commit of the Delta table at `table`: its version and actions.
+pub fn delta_commits(table: &Path) -> Vec<(u64, Vec<serde_json::Value>)> {
+    let mut commits = Vec::new();
+    for entry in std::fs::read_dir(table.join("_delta_log")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let Some(version) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let Ok(version) = version.parse::<u64>() else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let actions = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        commits.push((version, actions));
+    }
+    commits.sort_by_key(|(v, _)| *v);
+    commits
+}
+
+/// Every row of a Delta dataset's table `name` at its latest version.
+pub fn read_delta(dataset: &Path, name: &str) -> Vec<Row> {
+    let table = dataset.join(name);
+    let files: Vec<PathBuf> = delta_files(&table)
+        .iter()
+        .map(|f| table.join(f.replace("%25", "%")))
+        .collect();
+    read_files(&table, &files)
+}
+
+/// Rows in a canonical order, for comparing datasets whose files differ.
+pub fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
+    rows.sort();
+    rows
 }
