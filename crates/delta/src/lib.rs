@@ -157,9 +157,13 @@ impl Dataset {
             .with_storage_backend(table.store(), url)
     }
 
-    /// Loads `name`, or `None` when it is not a Delta table yet.
+    /// Loads `name`, or `None` when it is not a Delta table yet (no log:
+    /// one listing request tells, on any store).
     fn load(&self, name: &str) -> Result<Option<DeltaTable>, DeltaError> {
         let table = self.table_location(name);
+        if table.join("_delta_log").list()?.is_empty() {
+            return Ok(None);
+        }
         let builder = self.builder(&table);
         match runtime().block_on(builder.load()) {
             Ok(loaded) => Ok(Some(loaded)),

@@ -243,11 +243,21 @@ impl Location {
 
     /// `key` (relative, `/`-separated) under this location.
     pub fn child(&self, key: &str) -> ObjectPath {
-        let mut path = self.prefix.clone();
-        for part in key.split('/').filter(|p| !p.is_empty()) {
-            path = path.clone().join(part);
-        }
-        path
+        // `parse` keeps the key as it is (a listing's keys come back so);
+        // building it part by part would percent-encode every non-ASCII
+        // byte (`纪录片` → `%E7%BA%AA…`), naming another object.
+        let joined = match (self.prefix.as_ref(), key.trim_matches('/')) {
+            ("", key) => key.to_string(),
+            (prefix, "") => prefix.to_string(),
+            (prefix, key) => format!("{prefix}/{key}"),
+        };
+        ObjectPath::parse(&joined).unwrap_or_else(|_| {
+            let mut path = self.prefix.clone();
+            for part in key.split('/').filter(|p| !p.is_empty()) {
+                path = path.clone().join(part);
+            }
+            path
+        })
     }
 
     /// The location one level down, `name/` under this one.
@@ -433,7 +443,13 @@ mod tests {
     #[test]
     fn a_local_folder_lists_in_byte_order_with_sizes() {
         let dir = tempfile::tempdir().unwrap();
-        for (name, body) in [("b/2.md", "22"), ("a.md", "1"), ("B.md", "333"), ("b/10.md", "")] {
+        for (name, body) in [
+            ("b/2.md", "22"),
+            ("a.md", "1"),
+            ("B.md", "333"),
+            ("b/10.md", ""),
+            ("法广/纪录片, “可信”.md", "4444"),
+        ] {
             let path = dir.path().join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, body).unwrap();
@@ -452,10 +468,13 @@ mod tests {
                 ("B.md".to_string(), 3),
                 ("a.md".to_string(), 1),
                 ("b/10.md".to_string(), 0),
-                ("b/2.md".to_string(), 2)
+                ("b/2.md".to_string(), 2),
+                ("法广/纪录片, “可信”.md".to_string(), 4),
             ]
         );
         assert_eq!(&location.get("b/2.md").unwrap()[..], b"22");
+        // A key as listed reads back, whatever its characters.
+        assert_eq!(&location.get("法广/纪录片, “可信”.md").unwrap()[..], b"4444");
         let missing = start_get(&location, "nope.md").wait().unwrap_err();
         assert!(missing.contains("nope.md"), "{missing}");
     }
