@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -166,7 +167,7 @@ class FaultyProxy:
             def forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                path = self.path.split("?")[0]
+                path = urllib.parse.unquote(self.path.split("?")[0])
                 if self.command == "GET" and ("/flaky/" in path or "/dead/" in path):
                     proxy.gets[path] = proxy.gets.get(path, 0) + 1
                     if "/dead/" in path:

@@ -15,17 +15,19 @@
 //!
 //! ```text
 //! L/articles/_delta_log/…            Delta table, partitioned by source, year
-//! L/articles/source=…/year=…/part-<run>-<n>.parquet
+//! L/articles/source=…/year=…/part-<run>-<attempt>-<n>.parquet
 //! L/rejects/_delta_log/…             Delta table (rejects have no source/year)
-//! L/_wirehouse/runs/<n>/manifest.jsonl   what became of every input file
+//! L/_wirehouse/runs/<n>-<attempt>/manifest.jsonl   what each input became
 //! L/run-summary.json                 the last run's accounting and versions
 //! ```
 //!
-//! Which manifest belongs to the table's current version is Delta's own
-//! application transaction: every articles commit carries `txn` (app id
-//! `wirehouse`, version = the run number `n`), so other writers' commits
-//! (a `vacuum`) do not lose it, and a run that died before its commit left
-//! a manifest nobody points to (the next run writes over it).
+//! Which run wrote the table's current version is Delta's own application
+//! transaction: every articles commit carries `txn` (app id `wirehouse`,
+//! version = the run number `n`) and names its manifest in `commitInfo`,
+//! so other writers' commits (a `vacuum`) do not lose it. Every name an
+//! attempt writes is unique to it (`<attempt>`: time and process id), so
+//! an attempt that lost a race, or died before its commit, left only
+//! files no version lists (a `vacuum` removes its manifest).
 
 use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
@@ -47,6 +49,20 @@ pub const APP_ID: &str = "wirehouse";
 /// Where runs keep their manifests, under the dataset.
 const RUNS: &str = "_wirehouse/runs";
 
+/// Commits read back to find the current run's own (a run's commit is
+/// followed by at most a few of other writers': vacuums).
+const HISTORY: usize = 100;
+
+/// A name no other attempt at publishing uses, even one of the same run
+/// number (two writers racing, a retry after a crash): the time in
+/// nanoseconds and the process id.
+fn attempt_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}{:05x}", nanos & 0xffff_ffff_ffff, std::process::id() & 0xfffff)
+}
+
 /// The run summary at the dataset's top.
 pub const SUMMARY_FILE: &str = "run-summary.json";
 
@@ -59,9 +75,9 @@ pub enum DeltaError {
     Table { table: String, message: String },
     /// Another writer committed first: Delta's concurrency rule.
     #[error(
-        "Delta table {table}: another writer committed version {version} while this run was writing; nothing of this run was committed to it (run again to build on that version)"
+        "Delta table {table}: another writer committed {what} while this run was writing; this run's commit was refused (run again to build on that version)"
     )]
-    Conflict { table: String, version: i64 },
+    Conflict { table: String, what: String },
     #[error("cannot read {path}: {source}")]
     Local {
         path: String,
@@ -72,11 +88,19 @@ pub enum DeltaError {
 
 fn table_error(table: &Location) -> impl Fn(DeltaTableError) -> DeltaError + '_ {
     move |e| match e {
-        DeltaTableError::Transaction {
+        DeltaTableError::VersionAlreadyExists(version)
+        | DeltaTableError::Transaction {
             source: TransactionError::VersionAlreadyExists(version),
         } => DeltaError::Conflict {
             table: table.url().to_string(),
-            version: version as i64,
+            what: format!("version {version}"),
+        },
+        DeltaTableError::Transaction {
+            source:
+                TransactionError::MaxCommitAttempts(_) | TransactionError::CommitConflict(_),
+        } => DeltaError::Conflict {
+            table: table.url().to_string(),
+            what: "a newer version".into(),
         },
         other => DeltaError::Table {
             table: table.url().to_string(),
@@ -99,6 +123,8 @@ pub struct Current {
     /// The run that wrote it, when wirehouse did (its application
     /// transaction version).
     pub run: Option<i64>,
+    /// Where that run's manifest is, under the dataset (from its commit).
+    pub manifest: Option<String>,
 }
 
 /// One table of a run's output, staged on local disk.
@@ -126,6 +152,13 @@ pub struct Published {
     pub rejects_version: i64,
 }
 
+/// One attempt at publishing a run: its number, and the folder its
+/// manifest and summary go to (unique to the attempt).
+struct Attempt {
+    run: i64,
+    folder: String,
+}
+
 /// What a vacuum removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vacuumed {
@@ -135,9 +168,46 @@ pub struct Vacuumed {
     pub manifests: usize,
 }
 
+/// delta-rs's default log store (each commit a put-if-absent of the next
+/// log entry through `object_store`), for the cloud schemes: deltalake-core
+/// registers it for `file://` only, and its S3 crate (`deltalake-aws`)
+/// would bring the AWS SDK for a DynamoDB lock wirehouse does not use.
+/// On S3 the put-if-absent is a conditional write (`If-None-Match: *`).
+struct PutIfAbsent;
+
+impl deltalake_core::logstore::LogStoreFactory for PutIfAbsent {
+    fn with_options(
+        &self,
+        prefixed_store: deltalake_core::logstore::ObjectStoreRef,
+        root_store: deltalake_core::logstore::ObjectStoreRef,
+        location: &url::Url,
+        options: &deltalake_core::logstore::StorageConfig,
+    ) -> deltalake_core::DeltaResult<Arc<dyn deltalake_core::logstore::LogStore>> {
+        Ok(deltalake_core::logstore::default_logstore(
+            prefixed_store,
+            root_store,
+            location,
+            options,
+        ))
+    }
+}
+
+fn register_log_stores() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let registry = deltalake_core::logstore::logstore_factories();
+        for scheme in ["s3", "s3a", "gs", "az", "azure", "abfs", "abfss", "adl"] {
+            if let Ok(url) = url::Url::parse(&format!("{scheme}://")) {
+                registry.insert(url, Arc::new(PutIfAbsent));
+            }
+        }
+    });
+}
+
 impl Dataset {
     /// The dataset at `root` (nothing is read yet).
     pub fn new(root: Location) -> Dataset {
+        register_log_stores();
         Dataset { root }
     }
 
@@ -183,15 +253,33 @@ impl Dataset {
         let run = runtime()
             .block_on(snapshot.transaction_version(table.log_store().as_ref(), APP_ID))
             .map_err(&errors)?;
+        // The commit of that run names its manifest (the latest commits
+        // are read: others, such as a vacuum's, may have come after it).
+        let manifest = match run {
+            None => None,
+            Some(run) => {
+                use futures::TryStreamExt;
+                let infos: Vec<_> = runtime()
+                    .block_on(table.history(Some(HISTORY)).try_collect())
+                    .map_err(&errors)?;
+                infos.into_iter().find_map(|info| {
+                    (info.info.get("wirehouse.run")?.as_i64()? == run)
+                        .then(|| info.info.get("wirehouse.manifest")?.as_str().map(String::from))
+                        .flatten()
+                })
+            }
+        };
         Ok(Some(Current {
             version: snapshot.version() as i64,
             run,
+            manifest,
         }))
     }
 
-    /// The manifest of run `run`, as it was written (JSON lines).
-    pub fn manifest(&self, run: i64) -> Result<bytes::Bytes, DeltaError> {
-        Ok(self.root.get(&format!("{RUNS}/{run:08}/manifest.jsonl"))?)
+    /// A run's manifest (its key from [`Current::manifest`]), as it was
+    /// written (JSON lines).
+    pub fn manifest(&self, key: &str) -> Result<bytes::Bytes, DeltaError> {
+        Ok(self.root.get(key)?)
     }
 
     /// Publishes a run staged in `generation` (a local folder holding
@@ -210,14 +298,33 @@ impl Dataset {
         tables: [Staged; 2],
         summary: &serde_json::Value,
     ) -> Result<Published, DeltaError> {
+        // The run's plan still holds: checked before anything is uploaded or
+        // committed (the articles commit checks again, atomically).
+        let now = self.current()?.map(|c| c.version);
+        if now != expected {
+            let location = self.table_location("articles");
+            return Err(DeltaError::Conflict {
+                table: location.url().to_string(),
+                what: match now {
+                    Some(version) => format!("version {version}"),
+                    None => "nothing (the table is gone)".into(),
+                },
+            });
+        }
+        // Every name this attempt writes is its own: an attempt that loses
+        // a race, or dies, never overwrites a file a committed version uses.
+        let attempt = Attempt {
+            run,
+            folder: format!("{RUNS}/{run:08}-{}", attempt_token()),
+        };
         let manifest = generation.join("manifest.jsonl");
+        let manifest_key = format!("{}/manifest.jsonl", attempt.folder);
         if manifest.exists() {
             let bytes = std::fs::read(&manifest).map_err(|e| DeltaError::Local {
                 path: manifest.display().to_string(),
                 source: e,
             })?;
-            self.root
-                .put(&format!("{RUNS}/{run:08}/manifest.jsonl"), bytes.into())?;
+            self.root.put(&manifest_key, bytes.into())?;
         }
         let mut versions = Vec::new();
         for staged in &tables {
@@ -226,7 +333,14 @@ impl Dataset {
             } else {
                 None
             };
-            versions.push(self.commit_table(generation, run, expected, staged, summary)?);
+            versions.push(self.commit_table(
+                generation,
+                &attempt,
+                &manifest_key,
+                expected,
+                staged,
+                summary,
+            )?);
         }
         let published = Published {
             run,
@@ -242,7 +356,7 @@ impl Dataset {
         }
         let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
         self.root
-            .put(&format!("{RUNS}/{run:08}/{SUMMARY_FILE}"), json.clone().into())?;
+            .put(&format!("{}/{SUMMARY_FILE}", attempt.folder), json.clone().into())?;
         self.root.put(SUMMARY_FILE, json.into())?;
         Ok(published)
     }
@@ -253,7 +367,8 @@ impl Dataset {
     fn commit_table(
         &self,
         generation: &Path,
-        run: i64,
+        attempt: &Attempt,
+        manifest_key: &str,
         expected: Option<Option<i64>>,
         staged: &Staged,
         summary: &serde_json::Value,
@@ -269,11 +384,15 @@ impl Dataset {
             if now != expected {
                 return Err(DeltaError::Conflict {
                     table: location.url().to_string(),
-                    version: now.unwrap_or(0),
+                    what: match now {
+                        Some(version) => format!("version {version}"),
+                        None => "nothing (the table is gone)".into(),
+                    },
                 });
             }
         }
-        let adds = self.upload(generation, run, staged, &location)?;
+        let run = attempt.run;
+        let adds = self.upload(generation, attempt, staged, &location)?;
         let mut actions: Vec<Action> = Vec::new();
         if let Some(table) = &existing {
             let snapshot = table.snapshot().map_err(&errors)?;
@@ -289,6 +408,7 @@ impl Dataset {
         actions.extend(adds.into_iter().map(Action::Add));
         let mut metadata: HashMap<String, serde_json::Value> = HashMap::new();
         metadata.insert("wirehouse.run".into(), run.into());
+        metadata.insert("wirehouse.manifest".into(), manifest_key.into());
         metadata.insert("wirehouse.summary".into(), summary.clone());
         let properties = CommitProperties::default()
             .with_metadata(metadata)
@@ -340,7 +460,7 @@ impl Dataset {
     fn upload(
         &self,
         generation: &Path,
-        run: i64,
+        attempt: &Attempt,
         staged: &Staged,
         location: &Location,
     ) -> Result<Vec<Add>, DeltaError> {
@@ -354,7 +474,8 @@ impl Dataset {
         for (n, relative) in files.iter().enumerate() {
             let local = folder.join(relative);
             let dir = relative.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let name = format!("part-{run:08}-{n:05}.parquet");
+            let token = attempt.folder.rsplit('-').next().unwrap_or_default();
+            let name = format!("part-{:08}-{token}-{n:05}.parquet", attempt.run);
             let key = if dir.is_empty() {
                 name
             } else {
@@ -448,12 +569,27 @@ impl Dataset {
             let (_, metrics) = runtime().block_on(vacuum.into_future()).map_err(&errors)?;
             done.files.push((name.to_string(), metrics.files_deleted.len()));
         }
-        if let Some(Current { run: Some(run), .. }) = self.current()? {
+        if let Some(Current {
+            run: Some(run),
+            manifest,
+            ..
+        }) = self.current()?
+        {
+            // Runs up to the current one, but for the current run's own
+            // folder (attempts that lost a race or died leave theirs).
+            let keep = manifest
+                .as_deref()
+                .and_then(|m| m.strip_prefix(&format!("{RUNS}/")))
+                .and_then(|m| m.split_once('/'))
+                .map(|(folder, _)| folder.to_string());
             let runs = self.root.join(RUNS);
             let mut old: HashSet<String> = HashSet::new();
             for object in runs.list()? {
-                if let Some((number, _)) = object.key.split_once('/') {
-                    if number.parse::<i64>().is_ok_and(|n| n < run) {
+                if let Some((folder, _)) = object.key.split_once('/') {
+                    let number = folder.split('-').next().unwrap_or_default();
+                    if number.parse::<i64>().is_ok_and(|n| n <= run)
+                        && Some(folder) != keep.as_deref()
+                    {
                         old.insert(object.key);
                     }
                 }
@@ -543,4 +679,125 @@ fn collect_parquet(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deltalake_core::arrow::array::{Int64Array, RecordBatch};
+    use deltalake_core::arrow::datatypes::{DataType, Field};
+    use deltalake_core::parquet::arrow::ArrowWriter;
+
+    /// A staged generation: `articles/source=a/year=2021/part-00000.parquet`
+    /// with `rows` rows, an empty `rejects` file, a manifest.
+    fn stage(dir: &Path, rows: i64) {
+        let write = |path: &Path, values: Vec<i64>| {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let schema = Arc::new(ArrowSchema::new(vec![Field::new("n", DataType::Int64, false)]));
+            let batch =
+                RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(values))])
+                    .unwrap();
+            let mut writer =
+                ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, None).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+        };
+        write(
+            &dir.join("articles/source=a/year=2021/part-00000.parquet"),
+            (0..rows).collect(),
+        );
+        write(&dir.join("rejects/part-00000.parquet"), vec![]);
+        std::fs::write(dir.join("manifest.jsonl"), format!("run with {rows}\n")).unwrap();
+    }
+
+    fn publish(dataset: &Dataset, staged: &Path, run: i64, expected: Option<i64>) -> Result<Published, DeltaError> {
+        let articles = ArrowSchema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("source", DataType::Utf8, false),
+            Field::new("year", DataType::Int32, false),
+        ]);
+        let rejects = ArrowSchema::new(vec![Field::new("n", DataType::Int64, false)]);
+        dataset.publish(
+            staged,
+            run,
+            expected,
+            [
+                Staged { name: "rejects", schema: &rejects, partition_by: &[], keep: &|_| false },
+                Staged {
+                    name: "articles",
+                    schema: &articles,
+                    partition_by: &["source", "year"],
+                    keep: &|_| false,
+                },
+            ],
+            &serde_json::json!({"records": 1}),
+        )
+    }
+
+    #[test]
+    fn a_run_is_found_again_by_its_transaction_and_a_stale_plan_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (staged, root) = (dir.path().join("staged"), dir.path().join("ds"));
+        stage(&staged, 3);
+        let dataset = Dataset::new(Location::local(&root).unwrap());
+        assert_eq!(dataset.current().unwrap(), None);
+        let first = publish(&dataset, &staged, 1, None).unwrap();
+        assert_eq!((first.articles_version, first.rejects_version), (0, 0));
+        let current = dataset.current().unwrap().unwrap();
+        assert_eq!((current.version, current.run), (0, Some(1)));
+        let key = current.manifest.unwrap();
+        assert!(key.starts_with("_wirehouse/runs/00000001-"), "{key}");
+        assert_eq!(&dataset.manifest(&key).unwrap()[..], b"run with 3\n");
+        assert_eq!(dataset.files("articles").unwrap().unwrap().len(), 1);
+
+        // Planned on no table, but one exists now: refused, nothing committed.
+        let err = publish(&dataset, &staged, 1, None).unwrap_err();
+        assert!(matches!(err, DeltaError::Conflict { .. }), "{err}");
+        assert!(err.to_string().contains("another writer committed version 0"), "{err}");
+        assert_eq!(dataset.current().unwrap().unwrap().version, 0);
+
+        // A second run replaces the partition's file in one commit.
+        let second = publish(&dataset, &staged, 2, Some(0)).unwrap();
+        assert_eq!(second.articles_version, 1);
+        let files = dataset.files("articles").unwrap().unwrap();
+        assert_eq!(files.len(), 1);
+        let name = files[0].rsplit_once("source=a/year=2021/").unwrap().1;
+        assert!(name.starts_with("part-00000002-") && name.ends_with("-00000.parquet"), "{files:?}");
+    }
+
+    #[test]
+    fn of_two_runs_committing_at_once_one_wins_and_the_other_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (staged, root) = (dir.path().join("staged"), dir.path().join("ds"));
+        stage(&staged, 2);
+        let dataset = Dataset::new(Location::local(&root).unwrap());
+        publish(&dataset, &staged, 1, None).unwrap();
+        for round in 0..5 {
+            let version = dataset.current().unwrap().unwrap().version;
+            let run = dataset.current().unwrap().unwrap().run.unwrap() + 1;
+            let barrier = std::sync::Barrier::new(2);
+            let results: Vec<Result<Published, DeltaError>> = std::thread::scope(|scope| {
+                let racers: Vec<_> = (0..2)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            publish(&dataset, &staged, run, Some(version))
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            let won = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(won, 1, "round {round}: {results:?}");
+            for result in results.iter().filter_map(|r| r.as_ref().err()) {
+                assert!(matches!(result, DeltaError::Conflict { .. }), "{result}");
+            }
+            assert_eq!(dataset.current().unwrap().unwrap().version, version + 1);
+            // The winner's files are whole: the loser wrote under names of its own.
+            for file in dataset.files("articles").unwrap().unwrap() {
+                let bytes = std::fs::read(&file).unwrap();
+                assert_eq!(parquet_rows(&bytes), Some(2), "{file}");
+            }
+        }
+    }
 }

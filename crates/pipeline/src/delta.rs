@@ -65,9 +65,10 @@ pub(crate) fn run(
         let previous = match &current {
             Some(Current {
                 version,
-                run: Some(run),
+                manifest: Some(key),
+                ..
             }) if !config.full => dataset
-                .manifest(*run)
+                .manifest(key)
                 .ok()
                 .and_then(|bytes| Manifest::parse(&bytes))
                 .filter(|m| m.fingerprint == start.fingerprint)

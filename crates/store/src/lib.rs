@@ -274,6 +274,11 @@ impl Location {
         }
     }
 
+    /// The URL of `key` under this location, for messages.
+    pub fn url_of(&self, key: &str) -> String {
+        format!("{}/{key}", self.url.as_str().trim_end_matches('/'))
+    }
+
     /// Every object under the location, keys in byte order (the order a
     /// local run reads a folder in), with what the listing says of each.
     /// The list is held whole: about 100 bytes per object.
@@ -313,7 +318,7 @@ impl Location {
             .block_on(fetch(store, path, 1))
             .map_err(|e| StoreError::Store {
                 action: "read",
-                location: format!("{}{key}", self.url),
+                location: self.url_of(key),
                 source: e,
             })
     }
@@ -327,7 +332,7 @@ impl Location {
             .map(|_| ())
             .map_err(|e| StoreError::Store {
                 action: "write",
-                location: format!("{}{key}", self.url),
+                location: self.url_of(key),
                 source: e,
             })
     }
@@ -398,7 +403,7 @@ impl Pending {
 /// window of them ahead of its workers).
 pub fn start_get(location: &Location, key: &str) -> Pending {
     let (store, path) = (location.store(), location.child(key));
-    let name = format!("{}{key}", location.url);
+    let name = location.url_of(key);
     Pending(runtime().spawn(async move {
         fetch(store, path, 3)
             .await
@@ -475,8 +480,8 @@ mod tests {
         assert_eq!(&location.get("b/2.md").unwrap()[..], b"22");
         // A key as listed reads back, whatever its characters.
         assert_eq!(&location.get("法广/纪录片, “可信”.md").unwrap()[..], b"4444");
-        let missing = start_get(&location, "nope.md").wait().unwrap_err();
-        assert!(missing.contains("nope.md"), "{missing}");
+        let missing = start_get(&location, "b/nope.md").wait().unwrap_err();
+        assert!(missing.contains(&format!("{url}/b/nope.md")), "{missing}");
     }
 
     #[test]
