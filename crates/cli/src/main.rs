@@ -137,9 +137,16 @@ fn dispatch(args: cli::Cli) -> anyhow::Result<ExitCode> {
             };
             let retain = std::time::Duration::from_secs(args.retain_hours * 3600);
             let done = wirehouse_pipeline::vacuum(&args.dataset, &storage, retain, args.dry_run)?;
-            let verb = if args.dry_run { "would remove" } else { "removed" };
+            let verb = if args.dry_run {
+                "would remove"
+            } else {
+                "removed"
+            };
             for (table, files) in &done.files {
-                println!("{table}: {verb} {files} data files no version younger than {} h needs", args.retain_hours);
+                println!(
+                    "{table}: {verb} {files} data files no version younger than {} h needs",
+                    args.retain_hours
+                );
             }
             println!("{verb} {} manifests of earlier runs", done.manifests);
         }

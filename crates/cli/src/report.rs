@@ -148,7 +148,11 @@ pub fn print_summary(config: &RunConfig, s: &RunSummary) -> std::io::Result<()> 
         }
         None if config.format == wirehouse_pipeline::Format::Delta => {
             // A rerun with nothing new commits nothing.
-            writeln!(out, "  output      {dir} (Delta tables, unchanged: {})", s.generation)?;
+            writeln!(
+                out,
+                "  output      {dir} (Delta tables, unchanged: {})",
+                s.generation
+            )?;
         }
         None => {
             writeln!(out, "  output      {dir} ({})", s.generation)?;

@@ -57,11 +57,20 @@ fn a_delta_dataset_holds_the_rows_of_a_folder_run_and_says_its_versions() {
     assert_eq!(commits.len(), 1);
     let actions = &commits[0].1;
     let metadata = actions.iter().find_map(|a| a.get("metaData")).unwrap();
-    assert_eq!(metadata["partitionColumns"], serde_json::json!(["source", "year"]));
+    assert_eq!(
+        metadata["partitionColumns"],
+        serde_json::json!(["source", "year"])
+    );
     let txn = actions.iter().find_map(|a| a.get("txn")).unwrap();
-    assert_eq!((txn["appId"].as_str(), txn["version"].as_i64()), (Some("wirehouse"), Some(1)));
+    assert_eq!(
+        (txn["appId"].as_str(), txn["version"].as_i64()),
+        (Some("wirehouse"), Some(1))
+    );
     let info = actions.iter().find_map(|a| a.get("commitInfo")).unwrap();
-    assert_eq!(info["wirehouse.summary"]["records"], plain["records"], "{info}");
+    assert_eq!(
+        info["wirehouse.summary"]["records"], plain["records"],
+        "{info}"
+    );
     // Each add says its partition and row count.
     let adds: Vec<&serde_json::Value> = actions.iter().filter_map(|a| a.get("add")).collect();
     let rows: u64 = adds
@@ -97,12 +106,22 @@ fn a_delta_rerun_commits_nothing_new_and_rewrites_only_changed_partitions_in_one
 
     // Nothing new: no commit to either table, and the run says so.
     let again = wirehouse(&[
-        "run", "--input", i, "--output", out.to_str().unwrap(), "--format", "delta",
-        "--progress", "quiet",
+        "run",
+        "--input",
+        i,
+        "--output",
+        out.to_str().unwrap(),
+        "--format",
+        "delta",
+        "--progress",
+        "quiet",
     ]);
     assert!(again.status.success());
     let printed = String::from_utf8_lossy(&again.stdout);
-    assert!(printed.contains("unchanged: articles version 0"), "{printed}");
+    assert!(
+        printed.contains("unchanged: articles version 0"),
+        "{printed}"
+    );
     assert_eq!(versions(&articles), 1);
     assert_eq!(versions(&out.join("rejects")), 1);
 
@@ -133,34 +152,65 @@ fn a_delta_rerun_commits_nothing_new_and_rewrites_only_changed_partitions_in_one
         (paths("remove"), paths("add"))
     };
     assert!(!removed.is_empty() && !added.is_empty());
-    assert!(removed.iter().chain(&added).all(|p| p.starts_with(&partition)), "{removed:?} {added:?}");
+    assert!(
+        removed
+            .iter()
+            .chain(&added)
+            .all(|p| p.starts_with(&partition)),
+        "{removed:?} {added:?}"
+    );
     let after = delta_files(&articles);
-    let kept: Vec<&String> = before.iter().filter(|p| !p.starts_with(&partition)).collect();
-    assert!(kept.iter().all(|p| after.contains(p)), "untouched partitions keep their files");
+    let kept: Vec<&String> = before
+        .iter()
+        .filter(|p| !p.starts_with(&partition))
+        .collect();
+    assert!(
+        kept.iter().all(|p| after.contains(p)),
+        "untouched partitions keep their files"
+    );
 
     // The table equals a full folder run over the changed input.
     let full = dir.path().join("full");
     run_into(&[i], &full, &[]);
-    assert_eq!(sorted(read_delta(&out, "articles")), sorted(read_dataset(&full.join("articles"))));
-    assert_eq!(sorted(read_delta(&out, "rejects")), sorted(read_dataset(&full.join("rejects"))));
+    assert_eq!(
+        sorted(read_delta(&out, "articles")),
+        sorted(read_dataset(&full.join("articles")))
+    );
+    assert_eq!(
+        sorted(read_delta(&out, "rejects")),
+        sorted(read_dataset(&full.join("rejects")))
+    );
 
     // The previous version stays readable until a vacuum removes its files.
     for old in before.iter().filter(|p| !after.contains(p)) {
         assert!(articles.join(old).exists(), "{old}");
     }
-    let vacuum = run_ok(&["vacuum", "--dataset", out.to_str().unwrap(), "--retain-hours", "0"]);
+    let vacuum = run_ok(&[
+        "vacuum",
+        "--dataset",
+        out.to_str().unwrap(),
+        "--retain-hours",
+        "0",
+    ]);
     let said = String::from_utf8_lossy(&vacuum.stdout);
     assert!(said.contains("articles: removed 1 data files"), "{said}");
     for old in before.iter().filter(|p| !after.contains(p)) {
         assert!(!articles.join(old).exists(), "{old}");
     }
-    assert_eq!(sorted(read_delta(&out, "articles")), sorted(read_dataset(&full.join("articles"))));
+    assert_eq!(
+        sorted(read_delta(&out, "articles")),
+        sorted(read_dataset(&full.join("articles")))
+    );
 
     // Statistics read the current version only, not the older files.
     let stats_of = |dataset: &Path, name: &str| {
         let target = dir.path().join(name);
         run_ok(&[
-            "stats", "--dataset", dataset.to_str().unwrap(), "--out", target.to_str().unwrap(),
+            "stats",
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
             "--no-charts",
         ]);
         let text = std::fs::read_to_string(target.join("summary.md")).unwrap();
@@ -177,7 +227,10 @@ fn a_delta_rerun_commits_nothing_new_and_rewrites_only_changed_partitions_in_one
 fn a_file_url_input_is_read_through_the_object_store_as_the_folder_is() {
     let corpus = require_corpus!();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", std::fs::canonicalize(&corpus).unwrap().display());
+    let url = format!(
+        "file://{}",
+        std::fs::canonicalize(&corpus).unwrap().display()
+    );
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let plain = run_into(&[corpus.to_str().unwrap()], &a, &[]);
     let listed = run_into(&[&url], &b, &[]);
@@ -185,21 +238,37 @@ fn a_file_url_input_is_read_through_the_object_store_as_the_folder_is() {
         assert_eq!(listed[key], plain[key], "{key}");
     }
     for name in ["articles", "rejects"] {
-        assert_eq!(read_dataset(&b.join(name)), read_dataset(&a.join(name)), "{name}");
+        assert_eq!(
+            read_dataset(&b.join(name)),
+            read_dataset(&a.join(name)),
+            "{name}"
+        );
     }
     // Over the size limit: rejected from the listing, as a file is.
     let small = dir.path().join("small");
     let limited = run_into(&[&url], &small, &["--max-file-bytes", "2000"]);
-    assert!(limited["rejects_by_kind"]["too_large"].as_u64().unwrap() > 0, "{limited}");
+    assert!(
+        limited["rejects_by_kind"]["too_large"].as_u64().unwrap() > 0,
+        "{limited}"
+    );
 }
 
 #[test]
 fn an_object_store_output_needs_the_delta_format_and_a_bad_url_is_named() {
     let sample = sample();
-    let out = wirehouse(&["run", "--input", sample.to_str().unwrap(), "--output", "s3://bucket/ds"]);
+    let out = wirehouse(&[
+        "run",
+        "--input",
+        sample.to_str().unwrap(),
+        "--output",
+        "s3://bucket/ds",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("s3://bucket/ds is in an object store"), "{err}");
+    assert!(
+        err.contains("s3://bucket/ds is in an object store"),
+        "{err}"
+    );
     assert!(err.contains("--format delta"), "{err}");
     let out = wirehouse(&["run", "--input", "ftp://host/x", "--output", "/tmp/never"]);
     let err = String::from_utf8_lossy(&out.stderr);

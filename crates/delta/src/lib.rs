@@ -60,7 +60,11 @@ fn attempt_token() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    format!("{:x}{:05x}", nanos & 0xffff_ffff_ffff, std::process::id() & 0xfffff)
+    format!(
+        "{:x}{:05x}",
+        nanos & 0xffff_ffff_ffff,
+        std::process::id() & 0xfffff
+    )
 }
 
 /// The run summary at the dataset's top.
@@ -96,8 +100,7 @@ fn table_error(table: &Location) -> impl Fn(DeltaTableError) -> DeltaError + '_ 
             what: format!("version {version}"),
         },
         DeltaTableError::Transaction {
-            source:
-                TransactionError::MaxCommitAttempts(_) | TransactionError::CommitConflict(_),
+            source: TransactionError::MaxCommitAttempts(_) | TransactionError::CommitConflict(_),
         } => DeltaError::Conflict {
             table: table.url().to_string(),
             what: "a newer version".into(),
@@ -264,7 +267,12 @@ impl Dataset {
                     .map_err(&errors)?;
                 infos.into_iter().find_map(|info| {
                     (info.info.get("wirehouse.run")?.as_i64()? == run)
-                        .then(|| info.info.get("wirehouse.manifest")?.as_str().map(String::from))
+                        .then(|| {
+                            info.info
+                                .get("wirehouse.manifest")?
+                                .as_str()
+                                .map(String::from)
+                        })
                         .flatten()
                 })
             }
@@ -355,8 +363,10 @@ impl Dataset {
             );
         }
         let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
-        self.root
-            .put(&format!("{}/{SUMMARY_FILE}", attempt.folder), json.clone().into())?;
+        self.root.put(
+            &format!("{}/{SUMMARY_FILE}", attempt.folder),
+            json.clone().into(),
+        )?;
         self.root.put(SUMMARY_FILE, json.into())?;
         Ok(published)
     }
@@ -419,12 +429,11 @@ impl Dataset {
         let partition_by: Vec<String> = staged.partition_by.iter().map(|c| c.to_string()).collect();
         let version = match existing {
             None => {
-                let schema = StructType::try_from_arrow(staged.schema).map_err(|e| {
-                    DeltaError::Table {
+                let schema =
+                    StructType::try_from_arrow(staged.schema).map_err(|e| DeltaError::Table {
                         table: location.url().to_string(),
                         message: format!("cannot convert the schema: {e}"),
-                    }
-                })?;
+                    })?;
                 let log_store = self.builder(&location).build_storage().map_err(&errors)?;
                 let create = deltalake_core::operations::create::CreateBuilder::new()
                     .with_log_store(log_store)
@@ -444,9 +453,11 @@ impl Dataset {
                     partition_by: Some(partition_by),
                     predicate: None,
                 };
-                let commit = CommitBuilder::from(properties)
-                    .with_actions(actions)
-                    .build(Some(snapshot), table.log_store(), operation);
+                let commit = CommitBuilder::from(properties).with_actions(actions).build(
+                    Some(snapshot),
+                    table.log_store(),
+                    operation,
+                );
                 let done = runtime()
                     .block_on(commit.into_future())
                     .map_err(|e| errors(DeltaTableError::from(e)))?;
@@ -564,10 +575,11 @@ impl Dataset {
             let vacuum = table
                 .vacuum()
                 .with_retention_period(chrono::Duration::from_std(retain).unwrap_or_default())
-            .with_enforce_retention_duration(false)
-            .with_dry_run(dry_run);
+                .with_enforce_retention_duration(false)
+                .with_dry_run(dry_run);
             let (_, metrics) = runtime().block_on(vacuum.into_future()).map_err(&errors)?;
-            done.files.push((name.to_string(), metrics.files_deleted.len()));
+            done.files
+                .push((name.to_string(), metrics.files_deleted.len()));
         }
         if let Some(Current {
             run: Some(run),
@@ -693,7 +705,11 @@ mod tests {
     fn stage(dir: &Path, rows: i64) {
         let write = |path: &Path, values: Vec<i64>| {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            let schema = Arc::new(ArrowSchema::new(vec![Field::new("n", DataType::Int64, false)]));
+            let schema = Arc::new(ArrowSchema::new(vec![Field::new(
+                "n",
+                DataType::Int64,
+                false,
+            )]));
             let batch =
                 RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(values))])
                     .unwrap();
@@ -710,7 +726,12 @@ mod tests {
         std::fs::write(dir.join("manifest.jsonl"), format!("run with {rows}\n")).unwrap();
     }
 
-    fn publish(dataset: &Dataset, staged: &Path, run: i64, expected: Option<i64>) -> Result<Published, DeltaError> {
+    fn publish(
+        dataset: &Dataset,
+        staged: &Path,
+        run: i64,
+        expected: Option<i64>,
+    ) -> Result<Published, DeltaError> {
         let articles = ArrowSchema::new(vec![
             Field::new("n", DataType::Int64, false),
             Field::new("source", DataType::Utf8, false),
@@ -722,7 +743,12 @@ mod tests {
             run,
             expected,
             [
-                Staged { name: "rejects", schema: &rejects, partition_by: &[], keep: &|_| false },
+                Staged {
+                    name: "rejects",
+                    schema: &rejects,
+                    partition_by: &[],
+                    keep: &|_| false,
+                },
                 Staged {
                     name: "articles",
                     schema: &articles,
@@ -753,7 +779,11 @@ mod tests {
         // Planned on no table, but one exists now: refused, nothing committed.
         let err = publish(&dataset, &staged, 1, None).unwrap_err();
         assert!(matches!(err, DeltaError::Conflict { .. }), "{err}");
-        assert!(err.to_string().contains("another writer committed version 0"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("another writer committed version 0"),
+            "{err}"
+        );
         assert_eq!(dataset.current().unwrap().unwrap().version, 0);
 
         // A second run replaces the partition's file in one commit.
@@ -762,7 +792,10 @@ mod tests {
         let files = dataset.files("articles").unwrap().unwrap();
         assert_eq!(files.len(), 1);
         let name = files[0].rsplit_once("source=a/year=2021/").unwrap().1;
-        assert!(name.starts_with("part-00000002-") && name.ends_with("-00000.parquet"), "{files:?}");
+        assert!(
+            name.starts_with("part-00000002-") && name.ends_with("-00000.parquet"),
+            "{files:?}"
+        );
     }
 
     #[test]

@@ -190,11 +190,14 @@ pub fn resolve(pipeline: Option<&Path>, args: Overrides) -> anyhow::Result<RunCo
         }
     }
     let Some(output) = args.output.clone().or_else(|| {
-        file.output
-            .as_ref()
-            .map(|p| if is_remote(p) { p.clone() } else { from_file(p) })
-    })
-    else {
+        file.output.as_ref().map(|p| {
+            if is_remote(p) {
+                p.clone()
+            } else {
+                from_file(p)
+            }
+        })
+    }) else {
         bail!("no output: give a pipeline file with an output, or --output DIR");
     };
     for input in &inputs {

@@ -55,7 +55,9 @@ pub(crate) fn run(
         .with_context(|| format!("cannot read the Delta dataset {}", config.output.display()))?;
     let not_published = NotPublished {
         output: config.output.clone(),
-        current: current.as_ref().map(|c| format!("articles version {}", c.version)),
+        current: current
+            .as_ref()
+            .map(|c| format!("articles version {}", c.version)),
     };
     let staging = tempfile::Builder::new()
         .prefix("wirehouse-staging-")
@@ -96,13 +98,14 @@ pub(crate) fn run(
                 .into_iter()
                 .map(|(source, year)| (source, year.to_string()))
                 .collect();
-            let keep_articles = |values: &std::collections::HashMap<String, Option<String>>| {
-                match (values.get("source"), values.get("year")) {
-                    (Some(Some(source)), Some(Some(year))) => {
-                        kept.contains(&(source.clone(), year.clone()))
-                    }
-                    _ => false,
+            let keep_articles = |values: &std::collections::HashMap<String, Option<String>>| match (
+                values.get("source"),
+                values.get("year"),
+            ) {
+                (Some(Some(source)), Some(Some(year))) => {
+                    kept.contains(&(source.clone(), year.clone()))
                 }
+                _ => false,
             };
             let articles_schema = wirehouse_load::schema::article_schema();
             let rejects_schema = wirehouse_load::schema::reject_schema();
@@ -136,7 +139,14 @@ pub(crate) fn run(
             });
             Ok(())
         };
-        run_in(config, progress, &warehouse, previous, Box::new(commit), start)
+        run_in(
+            config,
+            progress,
+            &warehouse,
+            previous,
+            Box::new(commit),
+            start,
+        )
     })()
     .map_err(|err| err.context(not_published))
 }

@@ -93,31 +93,30 @@ pub fn walk_roots<'a>(
     stores: &'a [Option<Location>],
 ) -> impl Iterator<Item = Found> + Send + 'a {
     inputs.iter().enumerate().flat_map(move |(index, root)| {
-        let found: Box<dyn Iterator<Item = Found> + Send> = if let Some(Some(location)) =
-            stores.get(index)
-        {
-            Box::new(objects(index, location))
-        } else if root.is_file() {
-            let name = root
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| root.display().to_string());
-            Box::new(std::iter::once(Found::File(InputPath {
-                root: index,
-                source_path: name.into(),
-                exact: Some(root.clone().into_boxed_path()),
-                object: None,
-            })))
-        } else {
-            let walker = WalkDir::new(root)
-                .follow_links(true)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                });
-            Box::new(walker.filter_map(move |entry| found(index, root, entry)))
-        };
+        let found: Box<dyn Iterator<Item = Found> + Send> =
+            if let Some(Some(location)) = stores.get(index) {
+                Box::new(objects(index, location))
+            } else if root.is_file() {
+                let name = root
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| root.display().to_string());
+                Box::new(std::iter::once(Found::File(InputPath {
+                    root: index,
+                    source_path: name.into(),
+                    exact: Some(root.clone().into_boxed_path()),
+                    object: None,
+                })))
+            } else {
+                let walker = WalkDir::new(root)
+                    .follow_links(true)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
+                Box::new(walker.filter_map(move |entry| found(index, root, entry)))
+            };
         found
     })
 }

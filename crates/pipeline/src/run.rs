@@ -151,8 +151,7 @@ impl<'a, I: Iterator<Item = Job<'a>>> Iterator for Prefetch<'a, '_, I> {
             };
             if let Found::File(file) = &job.found {
                 let location = self.config.stores.get(file.root).and_then(Option::as_ref);
-                if let (Some(object), Some(location), false) = (&file.object, location, job.reuse)
-                {
+                if let (Some(object), Some(location), false) = (&file.object, location, job.reuse) {
                     // Over the size limit: rejected from the listing, never fetched.
                     if object.size <= self.config.limits.max_file_bytes {
                         job.pending = Some(start_get(location, &file.source_path));
@@ -175,14 +174,9 @@ fn read_one(
 ) -> (Outcome, Stat) {
     let location = config.stores.get(file.root).and_then(Option::as_ref);
     match (&file.object, location) {
-        (Some(object), Some(location)) => process_object(
-            file,
-            object,
-            location,
-            pending,
-            &config.limits,
-            transformer,
-        ),
+        (Some(object), Some(location)) => {
+            process_object(file, object, location, pending, &config.limits, transformer)
+        }
         _ => process(file, &config.inputs, &config.limits, transformer),
     }
 }
@@ -333,8 +327,15 @@ fn run_folder(
             .with_context(|| format!("cannot commit the output in {}", config.output.display()))?;
         Ok(())
     };
-    run_in(config, progress, &warehouse, previous, Box::new(commit), start)
-        .map_err(|err| err.context(not_published))
+    run_in(
+        config,
+        progress,
+        &warehouse,
+        previous,
+        Box::new(commit),
+        start,
+    )
+    .map_err(|err| err.context(not_published))
 }
 
 /// What a run knows before it opens its output folder.
@@ -356,7 +357,12 @@ pub(crate) struct Previous {
 /// the partitions carried over unchanged (in order), the summary (which it
 /// completes) and the run's threads.
 pub(crate) type Commit<'c> = Box<
-    dyn FnOnce(Generation, Vec<Partition>, &mut RunSummary, &rayon::ThreadPool) -> anyhow::Result<()>
+    dyn FnOnce(
+            Generation,
+            Vec<Partition>,
+            &mut RunSummary,
+            &rayon::ThreadPool,
+        ) -> anyhow::Result<()>
         + 'c,
 >;
 
@@ -411,22 +417,24 @@ pub(crate) fn run_in(
             });
             (Box::new(jobs), None)
         }
-        Some(Previous { name, manifest }) => match plan(config, &roots, &pool, &transformer, manifest) {
-            Some(jobs) => {
-                let total = jobs.len() as u64;
-                (Box::new(jobs.into_iter()), Some(total))
+        Some(Previous { name, manifest }) => {
+            match plan(config, &roots, &pool, &transformer, manifest) {
+                Some(jobs) => {
+                    let total = jobs.len() as u64;
+                    (Box::new(jobs.into_iter()), Some(total))
+                }
+                None => {
+                    // A signal during the plan's walk stops the run here too.
+                    check_interrupt()?;
+                    // Nothing new: every file as it was, none gone, nothing unlisted.
+                    summary.files_found = manifest.entries.len() as u64;
+                    summary.unchanged = summary.files_found;
+                    summary.generation = name.clone();
+                    finish_timing(&mut summary, clock);
+                    return Ok(summary);
+                }
             }
-            None => {
-                // A signal during the plan's walk stops the run here too.
-                check_interrupt()?;
-                // Nothing new: every file as it was, none gone, nothing unlisted.
-                summary.files_found = manifest.entries.len() as u64;
-                summary.unchanged = summary.files_found;
-                summary.generation = name.clone();
-                finish_timing(&mut summary, clock);
-                return Ok(summary);
-            }
-        },
+        }
     };
 
     // Objects in a store are fetched ahead of the workers.

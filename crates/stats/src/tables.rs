@@ -648,7 +648,10 @@ fn rejects_by_kind(rejects_dir: &Path, files: Option<&[PathBuf]>) -> Result<Lazy
                     .map(|f| PlRefPath::try_from_path(f))
                     .collect::<PolarsResult<Vec<_>>>()
                     .map_err(&scanning)?;
-                LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+                LazyFrame::scan_parquet_files(
+                    paths.into_iter().collect(),
+                    ScanArgsParquet::default(),
+                )
             }
             None => LazyFrame::scan_parquet(
                 PlRefPath::try_from_path(rejects_dir).map_err(&scanning)?,

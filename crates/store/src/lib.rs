@@ -214,8 +214,8 @@ impl Location {
         let absolute = std::fs::canonicalize(path)
             .or_else(|_| std::path::absolute(path))
             .map_err(|e| bad(e.to_string()))?;
-        let url = Url::from_directory_path(&absolute)
-            .map_err(|()| bad("not an absolute path".into()))?;
+        let url =
+            Url::from_directory_path(&absolute).map_err(|()| bad("not an absolute path".into()))?;
         // Rooted at `/` with the folder as prefix, as a bucket's store is
         // rooted at the bucket: delta-rs expects a store of that shape.
         let prefix = ObjectPath::from_absolute_path(&absolute).map_err(|e| bad(e.to_string()))?;
@@ -266,7 +266,9 @@ impl Location {
         if !url.path().ends_with('/') {
             url.set_path(&format!("{}/", url.path()));
         }
-        let url = url.join(&format!("{name}/")).unwrap_or_else(|_| self.url.clone());
+        let url = url
+            .join(&format!("{name}/"))
+            .unwrap_or_else(|_| self.url.clone());
         Location {
             url,
             store: Arc::clone(&self.store),
@@ -479,7 +481,10 @@ mod tests {
         );
         assert_eq!(&location.get("b/2.md").unwrap()[..], b"22");
         // A key as listed reads back, whatever its characters.
-        assert_eq!(&location.get("法广/纪录片, “可信”.md").unwrap()[..], b"4444");
+        assert_eq!(
+            &location.get("法广/纪录片, “可信”.md").unwrap()[..],
+            b"4444"
+        );
         let missing = start_get(&location, "b/nope.md").wait().unwrap_err();
         assert!(missing.contains(&format!("{url}/b/nope.md")), "{missing}");
     }
@@ -494,7 +499,13 @@ mod tests {
         let location = Location::parse("s3://bucket/archive/2021", &options).unwrap();
         assert_eq!(location.prefix().as_ref(), "archive/2021");
         assert_eq!(location.child("a/b.md").as_ref(), "archive/2021/a/b.md");
-        assert_eq!(location.join("articles").prefix().as_ref(), "archive/2021/articles");
-        assert_eq!(location.join("articles").url().as_str(), "s3://bucket/archive/2021/articles/");
+        assert_eq!(
+            location.join("articles").prefix().as_ref(),
+            "archive/2021/articles"
+        );
+        assert_eq!(
+            location.join("articles").url().as_str(),
+            "s3://bucket/archive/2021/articles/"
+        );
     }
 }
