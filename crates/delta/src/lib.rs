@@ -130,6 +130,9 @@ pub struct Current {
     pub manifest: Option<String>,
 }
 
+/// A file's partition values, as the Delta log gives them.
+pub type PartitionValues = HashMap<String, Option<String>>;
+
 /// One table of a run's output, staged on local disk.
 pub struct Staged<'a> {
     /// `articles` or `rejects`: the folder in the staging generation and the
@@ -141,7 +144,7 @@ pub struct Staged<'a> {
     pub partition_by: &'a [&'a str],
     /// Whether the table's current files in a partition (given by its
     /// values) stay: the run did not rewrite that partition.
-    pub keep: &'a dyn Fn(&HashMap<String, Option<String>>) -> bool,
+    pub keep: &'a dyn Fn(&PartitionValues) -> bool,
 }
 
 /// The versions one publish wrote.
@@ -460,7 +463,7 @@ impl Dataset {
                 );
                 let done = runtime()
                     .block_on(commit.into_future())
-                    .map_err(|e| errors(DeltaTableError::from(e)))?;
+                    .map_err(&errors)?;
                 done.version() as i64
             }
         };
