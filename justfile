@@ -72,9 +72,11 @@ notebooks: venv sample
 # The notebooks' environment alone (same as the tests').
 notebooks-env: venv
 
-# Crash safety at scale: kill -9 a run at N random moments (default 300), rerun, compare.
-crash-test N="300":
+# Crash safety at scale: kill -9 a run at N random moments (default 300), rerun, compare; then
+# S3_N runs publishing Delta tables to a loopback S3 server killed at random moments (default 30).
+crash-test N="300" S3_N="30": venv
     WIREHOUSE_KILLS={{N}} cargo test --release -p wirehouse-cli --test crash -- --nocapture
+    WIREHOUSE_S3_KILLS={{S3_N}} WIREHOUSE_BIN={{target_dir}}/release/wirehouse WIREHOUSE_CORPUS={{corpus}} {{venv}}/bin/python -m pytest -q -rs tests/python/test_storage.py -k kill_9
 
 # Fuzz framing and extraction for SECONDS with cargo-fuzz (libFuzzer, ASan); crashes land in fuzz/artifacts/.
 fuzz SECONDS="300":
@@ -93,7 +95,7 @@ lint:
 bench SIZES="20000,200000": venv
     cargo build --release -p wirehouse-cli
     {{venv}}/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
-    {{venv}}/bin/python bench/run_bench.py --wirehouse {{target_dir}}/release/wirehouse --python {{venv}}/bin/python --peer {{justfile_directory()}}/../shared/bench/peer_extract.py --templates {{corpus}} --sizes {{SIZES}}
+    {{venv}}/bin/python bench/run_bench.py --wirehouse {{target_dir}}/release/wirehouse --python {{venv}}/bin/python --peer {{justfile_directory()}}/../shared/bench/peer_extract.py --templates {{corpus}} --sizes {{SIZES}} --s3
 
 # The Python environment of the tests (pinned in tests/python/requirements.txt).
 venv:

@@ -10,9 +10,14 @@ after a `sync` and an untimed read of the whole corpus, so every command starts
 with earlier output on disk and the corpus in the page cache; the table shows
 each command's median round. Prints a Markdown table and the ratios.
 
+With --s3 (on the smallest corpus): the same files uploaded to moto's S3
+server on loopback, and `wirehouse run` from there to a Delta table in the
+same server, and from the local folder to a local Delta table, beside the
+local run (issue 16).
+
 usage: run_bench.py --wirehouse BIN --python PY --peer PEER.py --templates DIR
                     [--sizes 20000,200000] [--bs4-max 20000] [--work DIR]
-                    [--repeat 3] [--bs4-repeat 1]
+                    [--repeat 3] [--bs4-repeat 1] [--s3]
 """
 import argparse
 import os
@@ -34,6 +39,82 @@ def timed(cmd, **kwargs):
     return float(secs), int(rss_kb) / 1024, cpu
 
 
+def s3_server(python):
+    """moto's S3 server on a free loopback port: (process, endpoint URL)."""
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                sys.exit("moto server did not start")
+            time.sleep(0.2)
+
+
+def upload(endpoint, corpus, bucket):
+    """Every file of `corpus` as an object of `bucket` (16 PUTs at a time)."""
+    import concurrent.futures
+
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+    for name in (bucket, "lake"):
+        client.create_bucket(Bucket=name)
+    files = [p for p in pathlib.Path(corpus).rglob("*") if p.is_file()]
+    put = lambda p: client.put_object(Bucket=bucket, Key=p.relative_to(corpus).as_posix(),
+                                      Body=p.read_bytes())
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, files))
+    return len(files)
+
+
+def s3_rows(a, corpus, n, mb, work):
+    """`wirehouse run` local → local Delta, and S3 → Delta on S3 (moto on
+    loopback), in interleaved rounds beside the local folder run."""
+    server, endpoint = s3_server(a.python)
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+           "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint}
+    try:
+        uploaded = upload(endpoint, corpus, "archive")
+        print(f"  uploaded {uploaded} objects to {endpoint}", file=sys.stderr)
+        common = ["--progress", "quiet", "--full", "--threads", a.threads]
+        contenders = {
+            "wirehouse run (folder, same round)": lambda r: [a.wirehouse, "run", "--input", str(corpus),
+                                                            "--output", str(work / f"s3b-folder-{r}"), *common],
+            "wirehouse run → local Delta": lambda r: [a.wirehouse, "run", "--input", str(corpus), "--output",
+                                                     str(work / f"s3b-delta-{r}"), "--format", "delta", *common],
+            "wirehouse run S3 → Delta on S3 (moto, loopback)": lambda r: [
+                a.wirehouse, "run", "--input", "s3://archive", "--output", f"s3://lake/out-{r}",
+                "--format", "delta", "--allow-http", *common],
+        }
+        runs = {name: [] for name in contenders}
+        read_all = ["sh", "-c", f"find {corpus} -name '*.md' -exec cat {{}} + > /dev/null"]
+        for round_ in range(a.repeat):
+            for name, cmd in contenders.items():
+                subprocess.run(["sync"], check=True)
+                subprocess.run(read_all, check=True)
+                runs[name].append(timed(cmd(round_), env=env))
+                print(f"  {n} files, round {round_ + 1}: {name}: {runs[name][-1][0]:.2f} s", file=sys.stderr)
+        rows = []
+        for name, times in runs.items():
+            secs, rss, cpu = sorted(times)[len(times) // 2]
+            rows.append((n, name, secs, n / secs if secs else 0, mb / secs if secs else 0, rss, cpu))
+        return rows
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def corpus_bytes(root):
     return sum(p.stat().st_size for p in pathlib.Path(root).rglob("*.md"))
 
@@ -50,6 +131,8 @@ def main():
     ap.add_argument("--threads", default="2")
     ap.add_argument("--repeat", type=int, default=5, help="rounds per corpus; medians are reported")
     ap.add_argument("--bs4-repeat", type=int, default=1, help="rounds of the (slow) bs4 peer")
+    ap.add_argument("--s3", action="store_true",
+                    help="also S3 → Delta on moto's loopback server, on the smallest corpus")
     a = ap.parse_args()
     work = pathlib.Path(a.work or tempfile.mkdtemp(prefix="wirehouse-bench-"))
     outs = work / "outputs"
@@ -110,6 +193,8 @@ def main():
         results = {name: sorted(times)[len(times) // 2] for name, times in runs.items()}
         for name, (secs, rss, cpu) in results.items():
             rows.append((n, name, secs, n / secs if secs else 0, mb / secs if secs else 0, rss, cpu))
+        if a.s3 and n == min(int(s) for s in a.sizes.split(",")):
+            rows.extend(s3_rows(a, corpus, n, mb, outs))
     shutil.rmtree(outs, ignore_errors=True)
     print("\n| files | command | seconds | files/s | MB/s | peak RSS MB | CPU |")
     print("|---:|---|---:|---:|---:|---:|---:|")
