@@ -280,3 +280,26 @@ def test_kill_9_during_a_run_to_s3_leaves_the_previous_or_the_new_version(s3, co
         assert same_rows(table.to_pyarrow_table(), before), trial
     wirehouse(s3, *args)
     assert same_rows(delta(s3, "s3://lake/kills/articles").to_pyarrow_table(), before)
+
+
+def test_keys_region_and_endpoint_come_from_an_aws_cli_profile(s3, tmp_path):
+    """No AWS_* keys in the environment: the profile named by AWS_PROFILE in
+    the CLI's files gives them, with the region and the endpoint."""
+    upload(s3, SAMPLE, "archive", "profile")
+    (tmp_path / "credentials").write_text(
+        "[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n"
+        "[lake]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    (tmp_path / "config").write_text(
+        f"[profile lake]\nregion = us-east-1\nendpoint_url = {s3['AWS_ENDPOINT_URL']}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_PROFILE="lake", AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
+               AWS_CONFIG_FILE=str(tmp_path / "config"))
+    out = tmp_path / "out"
+    done = subprocess.run([_binary(), "run", "--input", "s3://archive/profile", "--output", str(out),
+                           "--progress", "quiet", "--allow-http"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((out / "run-summary.json").read_text())
+    assert summary["files_found"] == len([p for p in SAMPLE.rglob("*") if p.is_file()
+                                          and p.name not in ("README.md", "expected.tsv")])
+    assert "io" not in summary["rejects_by_kind"], summary

@@ -461,9 +461,7 @@ impl Dataset {
                     table.log_store(),
                     operation,
                 );
-                let done = runtime()
-                    .block_on(commit.into_future())
-                    .map_err(&errors)?;
+                let done = runtime().block_on(commit.into_future()).map_err(&errors)?;
                 done.version() as i64
             }
         };

@@ -21,6 +21,7 @@
 //! publishes its output in one atomic step or not at all.
 
 pub mod config;
+#[cfg(feature = "delta")]
 mod delta;
 pub mod discover;
 mod file;
@@ -30,6 +31,7 @@ mod seen;
 pub mod units;
 
 pub use config::{resolve, Format, Overrides, RunConfig};
+#[cfg(feature = "delta")]
 pub use delta::{dataset, vacuum};
 pub use run::{interrupt, run, Interrupted, NotPublished, Progress, Silent};
 

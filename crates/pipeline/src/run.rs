@@ -278,7 +278,12 @@ pub fn run(config: &RunConfig, progress: &mut dyn Progress) -> anyhow::Result<Ru
     };
     match config.format {
         Format::Parquet => run_folder(config, progress, start),
+        #[cfg(feature = "delta")]
         Format::Delta => crate::delta::run(config, progress, start),
+        #[cfg(not(feature = "delta"))]
+        Format::Delta => anyhow::bail!(
+            "this build has no Delta output (wirehouse-pipeline's feature `delta`): use the wirehouse binary"
+        ),
     }
 }
 

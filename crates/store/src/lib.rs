@@ -140,7 +140,15 @@ impl Location {
         let store: Arc<dyn ObjectStore> = match url.scheme() {
             "s3" | "s3a" => {
                 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-                let mut builder = AmazonS3Builder::from_env()
+                let mut builder = AmazonS3Builder::from_env();
+                // Keys in the environment win, as for the AWS CLI; else the
+                // CLI's profile files.
+                if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+                    for (key, value) in aws_profile_from_files() {
+                        builder = builder.with_config(key, value);
+                    }
+                }
+                let mut builder = builder
                     .with_url(url.as_str())
                     .with_retry(retry)
                     .with_client_options(client);
@@ -340,6 +348,69 @@ impl Location {
     }
 }
 
+/// The settings of the AWS CLI's profile `AWS_PROFILE` (else `default`) in
+/// its files (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`;
+/// `AWS_CONFIG_FILE`, else `~/.aws/config`), as the AWS tools read them.
+/// Missing files give nothing.
+fn aws_profile_from_files() -> Vec<(object_store::aws::AmazonS3ConfigKey, String)> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |variable: &str, default: &str| {
+        std::env::var_os(variable)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .unwrap_or_default()
+    };
+    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
+    aws_profile(
+        &profile,
+        &file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        &file("AWS_CONFIG_FILE", "config"),
+    )
+}
+
+/// A profile's static keys (from the credentials file, else the config
+/// file), region and endpoint (config file), as `object_store` settings.
+/// Profiles that get keys another way (SSO, `role_arn`,
+/// `credential_process`) give only their region and endpoint.
+pub fn aws_profile(
+    profile: &str,
+    credentials: &str,
+    config: &str,
+) -> Vec<(object_store::aws::AmazonS3ConfigKey, String)> {
+    use object_store::aws::AmazonS3ConfigKey as Key;
+    let parse = |text: &str| ini::Ini::load_from_str(text).unwrap_or_default();
+    let (credentials, config) = (parse(credentials), parse(config));
+    // The config file names profiles `[profile NAME]`, but `[default]`.
+    let config_section = if profile == "default" {
+        "default".to_string()
+    } else {
+        format!("profile {profile}")
+    };
+    let lookup = |name: &str| {
+        credentials
+            .section(Some(profile))
+            .and_then(|s| s.get(name))
+            .or_else(|| config.section(Some(config_section.as_str()))?.get(name))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    };
+    let mut settings = Vec::new();
+    for (name, key) in [
+        ("aws_access_key_id", Key::AccessKeyId),
+        ("aws_secret_access_key", Key::SecretAccessKey),
+        ("aws_session_token", Key::Token),
+        ("region", Key::Region),
+        ("endpoint_url", Key::Endpoint),
+    ] {
+        if let Some(value) = lookup(name) {
+            settings.push((key, value));
+        }
+    }
+    settings
+}
+
 /// The runtime every store operation of the process runs on: two threads
 /// are plenty to keep many requests in flight.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
@@ -430,6 +501,39 @@ pub fn one_line(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_aws_profile_gives_its_keys_region_and_endpoint() {
+        use object_store::aws::AmazonS3ConfigKey as Key;
+        let credentials = "[default]\naws_access_key_id = AKD\naws_secret_access_key = SKD\n\n\
+                           [lake]\naws_access_key_id=AKL\naws_secret_access_key=SKL\naws_session_token = TOK\n";
+        let config = "[default]\nregion = eu-west-3\n\n[profile lake]\nregion = us-east-2\n\
+                      endpoint_url = http://127.0.0.1:9000\n[profile sso]\nsso_start_url = https://x\nregion = ap-south-1\n";
+        let pairs =
+            |profile: &str| -> Vec<(Key, String)> { aws_profile(profile, credentials, config) };
+        assert_eq!(
+            pairs("default"),
+            vec![
+                (Key::AccessKeyId, "AKD".to_string()),
+                (Key::SecretAccessKey, "SKD".to_string()),
+                (Key::Region, "eu-west-3".to_string())
+            ]
+        );
+        assert_eq!(
+            pairs("lake"),
+            vec![
+                (Key::AccessKeyId, "AKL".to_string()),
+                (Key::SecretAccessKey, "SKL".to_string()),
+                (Key::Token, "TOK".to_string()),
+                (Key::Region, "us-east-2".to_string()),
+                (Key::Endpoint, "http://127.0.0.1:9000".to_string())
+            ]
+        );
+        // Keys another way (SSO): only the region.
+        assert_eq!(pairs("sso"), vec![(Key::Region, "ap-south-1".to_string())]);
+        assert!(pairs("none").is_empty());
+        assert!(aws_profile("default", "[default\nx", "").is_empty());
+    }
 
     #[test]
     fn urls_are_told_from_paths() {
