@@ -282,6 +282,11 @@ impl EngineRun {
     /// run holding it) and begins a generation. `engine` and `workers` are
     /// recorded in the summary.
     pub fn begin(config: RunConfig, engine: &str, workers: usize) -> anyhow::Result<EngineRun> {
+        if config.format != crate::Format::Parquet {
+            anyhow::bail!(
+                "engine jobs write the folder layout (format = \"parquet\"); Delta output is wirehouse run's (run it on the folder's inputs, or publish with wirehouse run --format delta)"
+            );
+        }
         let transformer = Transformer::new(load_profiles(config.profiles.as_deref())?);
         let warehouse = Warehouse::open_waiting(&config.output, config.wait)
             .with_context(|| format!("cannot use output folder {}", config.output.display()))?;
