@@ -267,17 +267,23 @@ def test_kill_9_during_a_run_to_s3_leaves_the_previous_or_the_new_version(s3, co
     after = delta(s3, "s3://lake/kills/articles")
     assert same_rows(after.to_pyarrow_table(), before)
     rng = random.Random(16)
+    committed = 0
     for trial in range(trials):
         version = delta(s3, "s3://lake/kills/articles").version()
         process = subprocess.Popen(
             [_binary(), "run", *full_args, "--progress", "quiet", "--allow-http"],
             env={**os.environ, **s3}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0, duration * 1.1))
+        # Late in the run mostly: the uploads and the two commits are its end.
+        delay = rng.uniform(0.3, 1.3) * duration
+        time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
+        print(f"trial {trial}: killed at {delay:.2f} s of a {duration:.2f} s run, rc {process.returncode}")
         table = delta(s3, "s3://lake/kills/articles")
         assert table.version() in (version, version + 1), trial
+        committed += table.version() - version
         assert same_rows(table.to_pyarrow_table(), before), trial
+    print(f"{trials} runs killed: {committed} after their commit, {trials - committed} before it")
     wirehouse(s3, *args)
     assert same_rows(delta(s3, "s3://lake/kills/articles").to_pyarrow_table(), before)
 
