@@ -635,26 +635,9 @@ fn chrono_now_ms() -> i64 {
 
 /// Hive's escaping of partition values (`%XX`) undone.
 fn unescape(value: &str) -> String {
-    percent_decode(value)
-}
-
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let digit = |b: u8| (b as char).to_digit(16);
-            if let (Some(high), Some(low)) = (digit(bytes[i + 1]), digit(bytes[i + 2])) {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The row count in a Parquet file's footer, for the `add`'s statistics.
