@@ -95,7 +95,7 @@ fn a_delta_dataset_holds_the_rows_of_a_folder_run_and_says_its_versions() {
 fn a_delta_rerun_commits_nothing_new_and_rewrites_only_changed_partitions_in_one_commit() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
-    copy_dir(&sample(), &input);
+    copy_tree(&sample(), &input);
     let i = input.to_str().unwrap();
     let out = dir.path().join("out");
     let articles = out.join("articles");
@@ -284,17 +284,4 @@ fn first_article(dir: &Path) -> PathBuf {
         .collect();
     files.sort();
     files.remove(0)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }

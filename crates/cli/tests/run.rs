@@ -697,19 +697,6 @@ fn part_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
     tree_files(out, &["articles/", "rejects/"])
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn incremental_reruns_skip_unchanged_files_and_equal_a_full_rebuild() {
     let corpus = require_corpus!();
